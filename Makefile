@@ -1,0 +1,53 @@
+# `make run` and `make test` set up everything they need on a machine with python3, pip and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+# uv from PATH when present, else the one pip installs into this Python.
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+RUN := $(UV) run --frozen
+DEMO_DIR ?= var/demo
+DEMO_METERS ?= 300
+DEMO_DAYS ?= 14
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: setup run test lint typecheck layers pytest benchmark-import clean
+
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
+		|| $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.synced
+
+run: setup
+	@test -f $(DEMO_DIR)/parties.csv || $(RUN) meterguard demo-data $(DEMO_DIR) --meters $(DEMO_METERS) --days $(DEMO_DAYS) --seed 1
+	$(RUN) meterguard import $(DEMO_DIR)
+	$(RUN) meterguard status
+	@echo
+	@echo "MeterGuard's registry is loaded from $(DEMO_DIR) into ./meterguard.db. Try:"
+	@echo "  uv run meterguard status"
+	@echo "  uv run meterguard import $(DEMO_DIR)        # again: changes nothing"
+	@echo "  uv run meterguard demo-data /tmp/mg --meters 1000 --seed 7"
+	@echo "  uv run meterguard --help"
+
+lint: setup
+	$(RUN) ruff check src tests benchmarks
+	$(RUN) ruff format --check src tests benchmarks
+
+typecheck: setup
+	$(RUN) mypy
+
+layers: setup
+	$(RUN) lint-imports
+
+pytest: setup
+	@bash scripts/ensure-postgres
+	$(RUN) pytest
+
+test: lint typecheck layers pytest
+
+benchmark-import: setup
+	$(RUN) python benchmarks/import_readings.py
+
+clean:
+	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

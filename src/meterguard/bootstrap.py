@@ -1,0 +1,34 @@
+"""The one place that wires concrete adapters to the services. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from meterguard.adapters.folder_files import CsvFolder, readings_source
+from meterguard.adapters.storage.database import open_database
+from meterguard.adapters.storage.import_store import SqlImportStore
+from meterguard.services.importing.importer import ImportReport, Progress, import_folder
+
+
+def system_clock() -> int:
+    """Now, in the integer seconds the domain uses. Only entrypoints read the clock."""
+    return int(time.time())
+
+
+def database(url: str | None = None) -> Engine:
+    return open_database(url)
+
+
+def import_directory(
+    engine: Engine, folder: Path, on_progress: Progress | None = None
+) -> ImportReport:
+    return import_folder(
+        CsvFolder(folder),
+        readings_source(folder),
+        SqlImportStore(engine),
+        system_clock,
+        on_progress,
+    )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meterguard.domain.time import (
+    BEGINNING,
+    FOREVER,
+    BadInstant,
+    days_between,
+    format_instant,
+    parse_instant,
+)
+
+
+def test_a_bare_date_means_midnight_utc() -> None:
+    assert parse_instant("2025-01-15") == parse_instant("2025-01-15T00:00:00Z")
+    assert parse_instant("1970-01-02") == 86400
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-01-15T00:00:00",
+        "2025-01-15 00:00:00Z",
+        "2025-02-30",
+        "15/01/2025",
+        "",
+        "2025-01-15T00:00:00+01:00",
+    ],
+)
+def test_anything_but_utc_text_is_refused(text: str) -> None:
+    with pytest.raises(BadInstant):
+        parse_instant(text)
+
+
+@given(st.integers(min_value=0, max_value=4_102_444_800))
+def test_text_round_trips(instant: int) -> None:
+    assert parse_instant(format_instant(instant)) == instant
+
+
+def test_open_ends_are_written_empty() -> None:
+    assert format_instant(FOREVER) == "" and format_instant(BEGINNING) == ""
+
+
+def test_days_between_counts_whole_days() -> None:
+    assert days_between(parse_instant("2025-01-15"), parse_instant("2025-03-06T12:00:00Z")) == 50
