@@ -69,6 +69,7 @@ def import_(
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("readings", total=None)
 
@@ -91,9 +92,10 @@ def import_(
             progress.stop()
             err.print(f"import rejected: {exc}; the database is unchanged", markup=False)
             raise typer.Exit(1) from None
-    table = Table("file", "inserted", "updated", "unchanged", title=f"imported {folder}")
+    columns = ("inserted", "updated", "deleted", "unchanged")
+    table = Table("file", *columns, title=f"imported {folder}")
     for name, counts in report.files.items():
-        table.add_row(name, *(f"{counts[k]:,}" for k in ("inserted", "updated", "unchanged")))
+        table.add_row(name, *(f"{counts[k]:,}" for k in columns))
     out.print(table)
 
 
@@ -132,6 +134,7 @@ def demo_data(
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("readings", total=total)
         summary = write_demo_folder(

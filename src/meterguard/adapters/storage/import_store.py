@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, update
 
 from meterguard.adapters.storage import schema
 from meterguard.adapters.storage.readings_staging import ReadingsStaging, staging_for
@@ -68,6 +68,15 @@ class SqlImportWriter:
             self._write_matrix_versions(changes.inserted)
         mapping = TABLE_OF_FILE[file]
         table = mapping.table
+        if changes.deleted:
+            keys = [column.name for column in table.primary_key.columns]
+            statement = delete(table).where(
+                and_(*(table.c[k] == bindparam(f"key_{k}") for k in keys))
+            )
+            self.connection.execute(
+                statement,
+                [{f"key_{k}": mapping.to_row(r)[k] for k in keys} for r in changes.deleted],
+            )
         if changes.inserted:
             self.connection.execute(insert(table), [mapping.to_row(r) for r in changes.inserted])
         if changes.updated:

@@ -21,13 +21,14 @@ Folder = dict[str, dict[tuple[object, ...], Incoming]]
 
 
 class CrossCheck:
-    def __init__(self, stored: Registry, folder: Folder) -> None:
+    def __init__(self, stored: Registry, folder: Folder, removed: dict[str, list[Any]]) -> None:
         self.stored = stored
         self.folder = folder
         self.problems: list[Problem] = []
         merged = Registry()
         for name, rows in stored.records.items():
-            merged.of(name).update(rows)
+            gone = {id(record) for record in removed.get(name, ())}
+            merged.of(name).update({k: r for k, r in rows.items() if id(r) not in gone})
         for name, rows in folder.items():
             merged.of(name).update({key: row.record for key, row in rows.items()})
         self.merged = merged

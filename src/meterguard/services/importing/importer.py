@@ -37,7 +37,7 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        return any(c["inserted"] or c["updated"] for c in self.files.values())
+        return any(c["inserted"] or c["updated"] or c["deleted"] for c in self.files.values())
 
 
 class ProblemLog:
@@ -78,16 +78,14 @@ def import_folder(
         if spec.name in present:
             parsed[spec.name] = _parse_file(folder, spec, problems)
     stored = store.load_registry()
-    problems.extend(CrossCheck(stored, parsed).run())
-    changes = {name: _changes(stored, name, rows) for name, rows in parsed.items()}
+    specs = {spec.name: spec for spec in REGISTRY_FILES}
+    changes = {name: _changes(stored, specs[name], rows) for name, rows in parsed.items()}
+    removed = {name: change.deleted for name, change in changes.items() if change.deleted}
+    problems.extend(CrossCheck(stored, parsed, removed).run())
 
     report = ImportReport(folder.name)
     for name, change in changes.items():
-        report.files[name] = {
-            "inserted": len(change.inserted),
-            "updated": len(change.updated),
-            "unchanged": change.unchanged,
-        }
+        report.files[name] = change.counts()
 
     known_meter_points = store.meter_point_ids() | {
         row.record.mpxn for row in parsed.get("meter_points.csv", {}).values()
@@ -111,6 +109,7 @@ def import_folder(
             report.files[readings.name] = {
                 "inserted": counts.inserted,
                 "updated": counts.updated,
+                "deleted": 0,
                 "unchanged": counts.unchanged,
             }
         if report.changed:
@@ -159,9 +158,13 @@ def _key_text(key: tuple[object, ...]) -> str:
     return ", ".join(str(part) for part in key)
 
 
-def _changes(stored: Registry, name: str, rows: dict[tuple[object, ...], Incoming]) -> Changes:
-    existing = stored.of(name)
+def _changes(stored: Registry, spec: FileSpec, rows: dict[tuple[object, ...], Incoming]) -> Changes:
+    existing = stored.of(spec.name)
     change = Changes()
+    if spec.history_slot is not None:
+        slot = spec.history_slot
+        restated = {slot(row.record) for row in rows.values()}
+        change.deleted = [r for k, r in existing.items() if k not in rows and slot(r) in restated]
     for key, row in rows.items():
         before = existing.get(key)
         if before is None:

@@ -212,12 +212,19 @@ def parse_critical_alert(r: RowReader) -> CriticalAlert | None:
 
 @dataclass(frozen=True, slots=True)
 class FileSpec:
-    """One registry file: its columns, how to parse a row and the key that makes a row unique."""
+    """One registry file: its columns, how to parse a row and the key that makes a row unique.
+
+    ``history_slot``, for files of histories (appointments, occupancies), names the timeline a row
+    belongs to: a folder that mentions a slot states that slot's whole history, so stored rows of
+    the slot that the folder no longer lists are removed. That is how a correction (an erroneous
+    transfer, a moved Supply Start Date) is imported.
+    """
 
     name: str
     columns: tuple[str, ...]
     parse: Callable[[RowReader], Any]
     key: Callable[[Any], tuple[object, ...]]
+    history_slot: Callable[[Any], tuple[object, ...]] | None = None
 
 
 REGISTRY_FILES: tuple[FileSpec, ...] = (
@@ -244,12 +251,14 @@ REGISTRY_FILES: tuple[FileSpec, ...] = (
         ("mpxn", "role", "party_id", "valid_from", "valid_to"),
         parse_appointment,
         lambda a: (a.mpxn, a.role, a.period.start),
+        lambda a: (a.mpxn, a.role),
     ),
     FileSpec(
         "occupancies.csv",
         ("mpxn", "consumer_id", "valid_from", "valid_to"),
         parse_occupancy,
         lambda o: (o.mpxn, o.period.start),
+        lambda o: (o.mpxn,),
     ),
     FileSpec(
         "devices.csv",

@@ -70,4 +70,13 @@ class Changes:
 
     inserted: list[Any] = field(default_factory=list)
     updated: list[Any] = field(default_factory=list)
+    deleted: list[Any] = field(default_factory=list)
     unchanged: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "inserted": len(self.inserted),
+            "updated": len(self.updated),
+            "deleted": len(self.deleted),
+            "unchanged": self.unchanged,
+        }

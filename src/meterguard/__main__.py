@@ -1,0 +1,3 @@
+from meterguard.entrypoints.cli import main
+
+main()

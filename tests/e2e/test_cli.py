@@ -1,0 +1,59 @@
+"""The command line as a user runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SMALL = Path(__file__).parents[1] / "fixtures" / "small"
+
+
+def meterguard(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "meterguard", *args],
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_import_into_the_default_database_then_again_changes_nothing(tmp_path: Path) -> None:
+    env = {"MG_DATABASE_URL": ""}
+    first = meterguard("import", str(SMALL), cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "meterguard.db").exists()
+    second = meterguard("import", str(SMALL), cwd=tmp_path, env=env)
+    assert second.returncode == 0
+    # inserted, updated, deleted, unchanged
+    assert re.search(r"parties\.csv\s*│\s*0\s*│\s*0\s*│\s*0\s*│\s*9\s*│", second.stdout)
+
+
+def test_a_bad_folder_exits_1_and_prints_file_line_column(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(SMALL, tmp_path / "bad"))
+    lines = (folder / "meter_points.csv").read_text().splitlines()
+    lines[6] = "1400000000058,domestic,_E"
+    (folder / "meter_points.csv").write_text("\n".join(lines) + "\n")
+    url = f"sqlite:///{tmp_path / 'mg.db'}"
+    result = meterguard("import", str(folder), "--db", url, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "meter_points.csv:7: mpxn: MPAN core '1400000000058' fails its check digit (expected 7)"
+    )
+    assert "the database is unchanged" in result.stderr
+    status = meterguard("status", cwd=tmp_path, env={"MG_DATABASE_URL": url})
+    assert re.search(r"│ parties\s*│ 0\s*│", status.stdout)
+
+
+def test_init_creates_the_schema_at_the_url_from_the_environment(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = meterguard("init", cwd=tmp_path, env={"MG_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "schema revision 0001" in result.stdout
