@@ -1,0 +1,152 @@
+"""The facts the engine decides from, held in memory and indexed for each question it asks.
+
+A snapshot is built once from the registry and then changed in place, one slot at a time, when an
+appointment history, an occupancy history, a consent, a device, a party or a matrix version
+changes: each change touches only the indexes of its own meter point, so the next decision sees it
+at once and nothing is rebuilt.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from meterguard.domain.appointments import Appointment
+from meterguard.domain.consents import Consent
+from meterguard.domain.devices import Device
+from meterguard.domain.identifiers import Fuel, fuel_of
+from meterguard.domain.meter_points import MeterPoint
+from meterguard.domain.occupancy import Occupancy
+from meterguard.domain.parties import Party
+from meterguard.domain.period import PeriodSet
+from meterguard.domain.roles import Role
+from meterguard.domain.timeline import Tenure, Timeline
+from meterguard.policy.matrix import Matrix, MatrixVersion
+
+_EMPTY = PeriodSet.empty()
+
+
+@dataclass
+class Snapshot:
+    parties: dict[str, Party] = field(default_factory=dict)
+    fuels: dict[str, Fuel] = field(default_factory=dict)  # mpxn -> fuel
+    devices: dict[str, Device] = field(default_factory=dict)
+    matrix: Matrix = field(default_factory=Matrix)
+    # (mpxn, role) -> who held it when: "who held role R at M at t"
+    timelines: dict[tuple[str, Role], Timeline] = field(default_factory=dict)
+    # (party, role) -> mpxn -> merged periods: "the periods in which P held R at M", and the
+    # residual's list of a party's meter points
+    held: dict[tuple[str, Role], dict[str, PeriodSet]] = field(default_factory=dict)
+    occupants: dict[str, Timeline] = field(default_factory=dict)  # mpxn -> occupancy timeline
+    occupied: dict[str, dict[str, PeriodSet]] = field(
+        default_factory=dict
+    )  # consumer -> mpxn -> periods
+    consents: dict[str, Consent] = field(default_factory=dict)
+    consents_at: dict[tuple[str, str], list[Consent]] = field(default_factory=dict)  # (party, mpxn)
+    consents_of: dict[str, dict[str, Consent]] = field(
+        default_factory=dict
+    )  # party -> id -> consent
+    devices_at: dict[str, dict[str, Device]] = field(default_factory=dict)  # mpxn -> guid -> device
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def periods_held(self, party_id: str, role: Role, mpxn: str) -> PeriodSet:
+        return self.held.get((party_id, role), {}).get(mpxn, _EMPTY)
+
+    def holder_at(self, mpxn: str, role: Role, at: int) -> str | None:
+        timeline = self.timelines.get((mpxn, role))
+        return timeline.holder_at(at) if timeline else None
+
+    def occupancy_of(self, consumer_id: str, mpxn: str) -> PeriodSet:
+        return self.occupied.get(consumer_id, {}).get(mpxn, _EMPTY)
+
+    # -- building and changing ---------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        parties: Iterable[Party] = (),
+        meter_points: Iterable[MeterPoint] = (),
+        appointments: Iterable[Appointment] = (),
+        occupancies: Iterable[Occupancy] = (),
+        devices: Iterable[Device] = (),
+        consents: Iterable[Consent] = (),
+        matrix_versions: Iterable[MatrixVersion] = (),
+    ) -> Snapshot:
+        snapshot = cls()
+        snapshot.parties = {p.party_id: p for p in parties}
+        snapshot.fuels = {m.mpxn: m.fuel for m in meter_points}
+        by_slot: dict[tuple[str, Role], list[Tenure]] = defaultdict(list)
+        for a in appointments:
+            by_slot[(a.mpxn, a.role)].append(Tenure(a.party_id, a.period))
+        for (mpxn, role), tenures in by_slot.items():
+            snapshot._set_timeline(mpxn, role, Timeline(tenures))
+        by_meter: dict[str, list[Tenure]] = defaultdict(list)
+        for o in occupancies:
+            by_meter[o.mpxn].append(Tenure(o.consumer_id, o.period))
+        for mpxn, tenures in by_meter.items():
+            snapshot._set_occupants(mpxn, Timeline(tenures))
+        for device in devices:
+            snapshot.put_device(device)
+        for consent in consents:
+            snapshot.put_consent(consent)
+        snapshot.matrix = Matrix(matrix_versions)
+        return snapshot
+
+    def put_party(self, party: Party) -> None:
+        self.parties[party.party_id] = party
+
+    def put_meter_point(self, meter_point: MeterPoint) -> None:
+        self.fuels[meter_point.mpxn] = fuel_of(meter_point.mpxn)
+
+    def put_matrix_version(self, version: MatrixVersion) -> None:
+        others = [v for v in self.matrix.versions if v.version != version.version]
+        self.matrix = Matrix([*others, version])
+
+    def set_appointments(self, mpxn: str, role: Role, appointments: Iterable[Appointment]) -> None:
+        """Replace the whole history of one (meter point, role)."""
+        self._set_timeline(mpxn, role, Timeline(Tenure(a.party_id, a.period) for a in appointments))
+
+    def _set_timeline(self, mpxn: str, role: Role, timeline: Timeline) -> None:
+        old = self.timelines.get((mpxn, role))
+        for holder in old.holders() if old else ():
+            self.held.get((holder, role), {}).pop(mpxn, None)
+        if timeline.tenures:
+            self.timelines[(mpxn, role)] = timeline
+        else:
+            self.timelines.pop((mpxn, role), None)
+        for holder in timeline.holders():
+            self.held.setdefault((holder, role), {})[mpxn] = timeline.periods_of(holder)
+
+    def set_occupancies(self, mpxn: str, occupancies: Iterable[Occupancy]) -> None:
+        """Replace the whole occupancy history of one meter point."""
+        self._set_occupants(mpxn, Timeline(Tenure(o.consumer_id, o.period) for o in occupancies))
+
+    def _set_occupants(self, mpxn: str, timeline: Timeline) -> None:
+        old = self.occupants.get(mpxn)
+        for consumer in old.holders() if old else ():
+            self.occupied.get(consumer, {}).pop(mpxn, None)
+        self.occupants[mpxn] = timeline
+        for consumer in timeline.holders():
+            self.occupied.setdefault(consumer, {})[mpxn] = timeline.periods_of(consumer)
+
+    def put_consent(self, consent: Consent) -> None:
+        """Add a consent, or replace the stored one with the same id (a withdrawal, a notice)."""
+        old = self.consents.get(consent.consent_id)
+        if old is not None:
+            siblings = self.consents_at.get((old.party_id, old.mpxn), [])
+            self.consents_at[(old.party_id, old.mpxn)] = [
+                c for c in siblings if c.consent_id != old.consent_id
+            ]
+            self.consents_of.get(old.party_id, {}).pop(old.consent_id, None)
+        self.consents[consent.consent_id] = consent
+        self.consents_at.setdefault((consent.party_id, consent.mpxn), []).append(consent)
+        self.consents_of.setdefault(consent.party_id, {})[consent.consent_id] = consent
+
+    def put_device(self, device: Device) -> None:
+        old = self.devices.get(device.guid)
+        if old is not None:
+            self.devices_at.get(old.mpxn, {}).pop(old.guid, None)
+        self.devices[device.guid] = device
+        self.devices_at.setdefault(device.mpxn, {})[device.guid] = device
