@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 from meterguard.adapters.folder_files import CsvFolder, readings_source
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
+from meterguard.adapters.storage.snapshot_loader import load_snapshot
+from meterguard.policy.snapshot import Snapshot
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 
 
@@ -32,3 +34,8 @@ def import_directory(
         system_clock,
         on_progress,
     )
+
+
+def facts(engine: Engine) -> Snapshot:
+    """The engine's in-memory snapshot of the registry, built from the database."""
+    return load_snapshot(engine)

@@ -57,3 +57,58 @@ def test_init_creates_the_schema_at_the_url_from_the_environment(tmp_path: Path)
     result = meterguard("init", cwd=tmp_path, env={"MG_DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     assert "schema revision 0001" in result.stdout
+
+
+def test_check_writes_one_decision_line_per_request_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'mg.db'}"
+    assert meterguard("import", str(SMALL), "--db", url, cwd=tmp_path).returncode == 0
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(
+        '{"request_id": "r1", "party_id": "OCTO", "role": "IS", "channel": "API", "item": "hh_consumption", '
+        '"subject": "1012345678903", "from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z", '
+        '"at": "2025-03-01T12:00:00Z", "purpose": ""}\n'
+        "garbage\n"
+    )
+    result = meterguard(
+        "check",
+        str(requests),
+        "--out",
+        str(tmp_path / "decisions.jsonl"),
+        "--db",
+        url,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    decisions = (tmp_path / "decisions.jsonl").read_text().splitlines()
+    assert len(decisions) == 2
+    assert '"code": "PARTIAL"' in decisions[0] and '"code": "BAD_REQUEST"' in decisions[1]
+
+
+def test_explain_prints_the_chain_from_options(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'mg.db'}"
+    assert meterguard("import", str(SMALL), "--db", url, cwd=tmp_path).returncode == 0
+    result = meterguard(
+        "explain",
+        "--party",
+        "APP1",
+        "--role",
+        "OU",
+        "--item",
+        "hh_consumption",
+        "--subject",
+        "3938424403",
+        "--from",
+        "2023-02-01",
+        "--to",
+        "2023-03-01",
+        "--at",
+        "2023-07-01T00:00:00Z",
+        "--purpose",
+        "price_comparison",
+        "--db",
+        url,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "K3 pending_notice" in result.stdout
+    assert result.stdout.rstrip().endswith("Decision: deny (CONSENT_NOT_ACTIVE)")

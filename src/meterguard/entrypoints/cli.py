@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,10 @@ from rich.table import Table
 from meterguard import bootstrap
 from meterguard.adapters.storage.database import URL_VARIABLE, current_revision
 from meterguard.adapters.storage.import_store import table_counts
+from meterguard.domain.time import format_instant
+from meterguard.policy.requests import BadRequest, parse_request
+from meterguard.services.checking import check_lines
+from meterguard.services.checking import explain as explain_request
 from meterguard.services.importing.problems import ImportRejected
 
 app = typer.Typer(
@@ -148,6 +153,98 @@ def demo_data(
         )
     out.print(f"wrote {folder} (as of {moment:%Y-%m-%d}):")
     out.print(summary)
+
+
+@app.command()
+def check(
+    requests: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="Requests, one JSON object per line."),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Decisions file (JSON Lines); standard output if omitted."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Decide each request as of its own `at`, with no side effect: one decision line per request."""
+    facts = bootstrap.facts(bootstrap.database(db))
+    with requests.open(encoding="utf-8") as source:
+        decisions = check_lines(source, facts)
+        if out is None:
+            for line in decisions:
+                typer.echo(line)
+            return
+        with out.open("w", encoding="utf-8") as sink:
+            count = 0
+            for line in decisions:
+                sink.write(line + "\n")
+                count += 1
+    err.print(f"{count:,} decision(s) written to {out}")
+
+
+@app.command()
+def explain(
+    request_json: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[REQUEST]",
+            help="One request as a JSON object (INTERCHANGE.md); or use the options.",
+        ),
+    ] = None,
+    party: Annotated[str | None, typer.Option(help="Party id.")] = None,
+    role: Annotated[str | None, typer.Option(help="Role code the party acts in.")] = None,
+    item: Annotated[str | None, typer.Option(help="Data item (or use --action).")] = None,
+    action: Annotated[
+        str | None,
+        typer.Option(help="Service action: join_type2, unjoin_type2, update_credentials_cos."),
+    ] = None,
+    subject: Annotated[str | None, typer.Option(help="MPxN or device GUID.")] = None,
+    channel: Annotated[str, typer.Option(help="API, BULK or PORTAL.")] = "API",
+    from_: Annotated[
+        str,
+        typer.Option("--from", help="Start of the data period; empty asks for the current value."),
+    ] = "",
+    to: Annotated[str, typer.Option(help="End of the data period; empty is open-ended.")] = "",
+    at: Annotated[str | None, typer.Option(help="Decision time (default: now).")] = None,
+    purpose: Annotated[str, typer.Option(help="Purpose (Other Users).")] = "",
+    db: DbOption = None,
+) -> None:
+    """Print the reasoning chain of one decision, check by check, as a compliance officer reads it."""
+    if request_json is not None:
+        try:
+            fields = json.loads(request_json)
+        except json.JSONDecodeError as exc:
+            err.print(f"not a JSON request: {exc}", markup=False)
+            raise typer.Exit(2) from None
+    else:
+        fields = {
+            "request_id": "explain",
+            "party_id": party or "",
+            "role": role or "",
+            "subject": subject or "",
+            "at": at or format_instant(bootstrap.system_clock()),
+        }
+        if action:
+            fields["action"] = action
+        else:
+            fields.update(
+                {
+                    "item": item or "",
+                    "channel": channel,
+                    "from": from_,
+                    "to": to,
+                    "purpose": purpose,
+                }
+            )
+    try:
+        request = parse_request(fields)
+    except BadRequest as exc:
+        err.print(f"BAD_REQUEST: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    facts = bootstrap.facts(bootstrap.database(db))
+    for line in explain_request(request, facts):
+        typer.echo(line)
 
 
 @app.command()

@@ -22,101 +22,114 @@ _ROLE_OF_CODE = {role.value: role for role in Role}
 _ACTIONS = {action.value: action for action in Action}
 
 
-def decide(request: Request, facts: Snapshot) -> Decision:
+def decide(request: Request, facts: Snapshot, trace: bool = False) -> Decision:
+    """Decide one request. ``trace`` also records every check that passed, for ``explain``."""
     if isinstance(request, DataRequest):
-        return decide_data(request, facts)
-    return decide_service(request, facts)
+        return decide_data(request, facts, trace)
+    return decide_service(request, facts, trace)
 
 
 def _deny(request_id: str, code: Code, steps: list[str]) -> Decision:
     return Decision(request_id, Outcome.DENY, code, (), tuple(steps))
 
 
-def decide_data(request: DataRequest, facts: Snapshot) -> Decision:
+def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> Decision:
     rid = request.request_id
-    steps: list[str] = []
+    steps: list[str] = []  # with ``trace``, every passed check; always, the decisive ones
+
+    def refuse(code: Code, why: str) -> Decision:
+        steps.append(why)
+        return Decision(rid, Outcome.DENY, code, (), tuple(steps))
 
     # 1-2: who
     party = facts.parties.get(request.party_id)
     if party is None:
-        return _deny(rid, Code.UNKNOWN_PARTY, [f"no party {request.party_id}"])
+        return refuse(Code.UNKNOWN_PARTY, f"no party {request.party_id}")
     role = _ROLE_OF_CODE.get(request.role)
     if role is None or role not in party.roles:
-        return _deny(
-            rid, Code.ROLE_NOT_HELD, [f"party {party.party_id} does not hold role {request.role}"]
+        return refuse(
+            Code.ROLE_NOT_HELD, f"party {party.party_id} does not hold role {request.role}"
         )
+    if trace:
+        steps.append(f"party {party.party_id} ({party.name}) holds role {role}")
 
     # 3-4: what, and about what
     item = CATALOGUE.get(request.item)
     if item is None:
-        return _deny(rid, Code.UNKNOWN_ITEM, [f"no data item {request.item}"])
+        return refuse(Code.UNKNOWN_ITEM, f"no data item {request.item}")
     subject = request.subject
     device: Device | None = None
     if item.subject is SubjectKind.METER_POINT:
         if subject not in facts.fuels:
-            why = (
-                f"{subject} is a device; {item.name} is about a meter point"
-                if subject in facts.devices
-                else f"no meter point {subject}"
-            )
-            return _deny(rid, Code.UNKNOWN_SUBJECT, [why])
+            if subject in facts.devices:
+                return refuse(
+                    Code.UNKNOWN_SUBJECT,
+                    f"{subject} is a device; {item.name} is about a meter point",
+                )
+            return refuse(Code.UNKNOWN_SUBJECT, f"no meter point {subject}")
         mpxn = subject
     else:
         device = facts.devices.get(subject)
         if device is None:
-            why = (
-                f"{subject} is a meter point; {item.name} is about a device"
-                if subject in facts.fuels
-                else f"no device {subject}"
-            )
-            return _deny(rid, Code.UNKNOWN_SUBJECT, [why])
+            if subject in facts.fuels:
+                return refuse(
+                    Code.UNKNOWN_SUBJECT,
+                    f"{subject} is a meter point; {item.name} is about a device",
+                )
+            return refuse(Code.UNKNOWN_SUBJECT, f"no device {subject}")
         mpxn = device.mpxn
+    if trace:
+        about = (
+            f"device {subject} ({device.device_type}) at meter point {mpxn}"
+            if device
+            else f"{facts.fuels[mpxn]} meter point {mpxn}"
+        )
+        steps.append(f"item {item.name} ({item.group}, {item.kind}) about {about}")
 
     # 5: the asked period, clipped to the decision time
     at, start, end = request.at, request.start, request.end
     current = start is None
     asked: Period | None = None
-    if current:
+    if start is None:
         if item.is_series:
-            return _deny(rid, Code.BAD_PERIOD, [f"{item.name} is a series: from is required"])
+            return refuse(Code.BAD_PERIOD, f"{item.name} is a series: from is required")
+        if trace:
+            steps.append(f"asks for the current value at {format_instant(at)}")
     else:
-        assert start is not None
         if end is not None and start >= end:
-            return _deny(
-                rid,
+            return refuse(
                 Code.BAD_PERIOD,
-                [f"from {format_instant(start)} is not before to {format_instant(end)}"],
+                f"from {format_instant(start)} is not before to {format_instant(end)}",
             )
         if start >= at:
-            return _deny(
-                rid,
+            return refuse(
                 Code.BAD_PERIOD,
-                [
-                    f"from {format_instant(start)} is not before the decision time {format_instant(at)}: no data from the future exists"
-                ],
+                f"from {format_instant(start)} is not before the decision time {format_instant(at)}: no data from the future exists",
             )
         asked = Period(start, at if end is None or end > at else end)
+        if trace:
+            steps.append(
+                f"asks for data time {asked}, cut at the decision time {format_instant(at)}"
+            )
 
     # 6: the floor no matrix can lift
     channel = request.channel
     if is_excluded(item, channel):
-        return _deny(
-            rid, Code.EXCLUDED_GROUP, [f"group {item.group} is never released through {channel}"]
+        return refuse(
+            Code.EXCLUDED_GROUP, f"group {item.group} is never released through {channel}"
         )
+    if trace:
+        steps.append(f"group {item.group} may leave through {channel}")
 
     # 7-8: the matrix in force at the decision time
     version = facts.matrix.in_force_at(at)
     if version is None:
-        return _deny(
-            rid, Code.NOT_IN_MATRIX, [f"no matrix version is in force at {format_instant(at)}"]
-        )
+        return refuse(Code.NOT_IN_MATRIX, f"no matrix version is in force at {format_instant(at)}")
     key = CellKey(item.name, role, channel)
     access = version.cells.get(key)
     if access is None:
-        return _deny(
-            rid,
-            Code.NOT_IN_MATRIX,
-            [f"matrix v{version.version} has no cell {key} (not configured)"],
+        return refuse(
+            Code.NOT_IN_MATRIX, f"matrix v{version.version} has no cell {key} (not configured)"
         )
     steps.append(f"matrix v{version.version} cell {key} = {access}")
     if access is Access.NOT_PERMITTED:
@@ -189,7 +202,7 @@ def _window(
     return Decision(rid, Outcome.PARTIAL, Code.PARTIAL, allowed, tuple(steps))
 
 
-def decide_service(request: ServiceRequest, facts: Snapshot) -> Decision:
+def decide_service(request: ServiceRequest, facts: Snapshot, trace: bool = False) -> Decision:
     rid = request.request_id
     party = facts.parties.get(request.party_id)
     if party is None:
@@ -202,6 +215,11 @@ def decide_service(request: ServiceRequest, facts: Snapshot) -> Decision:
     action = _ACTIONS.get(request.action)
     if action is None:
         return _deny(rid, Code.UNKNOWN_ITEM, [f"no service action {request.action}"])
+    traced = (
+        [f"party {party.party_id} ({party.name}) holds role {role}", f"service action {action}"]
+        if trace
+        else []
+    )
 
     subject, at = request.subject, request.at
     device: Device | None = None
@@ -228,7 +246,10 @@ def decide_service(request: ServiceRequest, facts: Snapshot) -> Decision:
     fuel = facts.fuels.get(mpxn)
     supplier_role = responsible_supplier_role(fuel) if fuel else None
     responsible = facts.holder_at(mpxn, supplier_role, at) if supplier_role else None
-    steps = [f"Responsible Supplier of {mpxn} at {format_instant(at)}: {responsible or 'none'}"]
+    steps = [
+        *traced,
+        f"Responsible Supplier of {mpxn} at {format_instant(at)}: {responsible or 'none'}",
+    ]
     is_responsible = role is supplier_role and responsible == party.party_id
 
     if action is Action.UPDATE_CREDENTIALS_COS:
