@@ -48,6 +48,8 @@ class Snapshot:
         default_factory=dict
     )  # party -> id -> consent
     devices_at: dict[str, dict[str, Device]] = field(default_factory=dict)  # mpxn -> guid -> device
+    # Counts changes, so that derived structures (the batch engine's arrays) know when to rebuild.
+    revision: int = 0
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -95,17 +97,21 @@ class Snapshot:
         return snapshot
 
     def put_party(self, party: Party) -> None:
+        self.revision += 1
         self.parties[party.party_id] = party
 
     def put_meter_point(self, meter_point: MeterPoint) -> None:
+        self.revision += 1
         self.fuels[meter_point.mpxn] = fuel_of(meter_point.mpxn)
 
     def put_matrix_version(self, version: MatrixVersion) -> None:
+        self.revision += 1
         others = [v for v in self.matrix.versions if v.version != version.version]
         self.matrix = Matrix([*others, version])
 
     def set_appointments(self, mpxn: str, role: Role, appointments: Iterable[Appointment]) -> None:
         """Replace the whole history of one (meter point, role)."""
+        self.revision += 1
         self._set_timeline(mpxn, role, Timeline(Tenure(a.party_id, a.period) for a in appointments))
 
     def _set_timeline(self, mpxn: str, role: Role, timeline: Timeline) -> None:
@@ -121,6 +127,7 @@ class Snapshot:
 
     def set_occupancies(self, mpxn: str, occupancies: Iterable[Occupancy]) -> None:
         """Replace the whole occupancy history of one meter point."""
+        self.revision += 1
         self._set_occupants(mpxn, Timeline(Tenure(o.consumer_id, o.period) for o in occupancies))
 
     def _set_occupants(self, mpxn: str, timeline: Timeline) -> None:
@@ -133,6 +140,7 @@ class Snapshot:
 
     def put_consent(self, consent: Consent) -> None:
         """Add a consent, or replace the stored one with the same id (a withdrawal, a notice)."""
+        self.revision += 1
         old = self.consents.get(consent.consent_id)
         if old is not None:
             siblings = self.consents_at.get((old.party_id, old.mpxn), [])
@@ -145,6 +153,7 @@ class Snapshot:
         self.consents_of.setdefault(consent.party_id, {})[consent.consent_id] = consent
 
     def put_device(self, device: Device) -> None:
+        self.revision += 1
         old = self.devices.get(device.guid)
         if old is not None:
             self.devices_at.get(old.mpxn, {}).pop(old.guid, None)

@@ -1,0 +1,134 @@
+"""The batch engine gives the scalar engine's answer, request by request, on generated worlds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meterguard.policy.batch import BatchEngine
+from meterguard.policy.engine import decide
+from meterguard.policy.requests import DataRequest
+
+from .generated import World, data_requests, worlds
+from .test_decide_cases import DATA_CASES, FACTS, data_request
+
+
+def assert_same(
+    engine: BatchEngine, world_facts, requests: list[DataRequest], with_objects: bool = True
+) -> None:  # type: ignore[no-untyped-def]
+    result = engine.decide(engine.encode(requests), requests if with_objects else None)
+    for i, request in enumerate(requests):
+        expected = decide(request, world_facts)
+        assert result.code(i) is expected.code, (request, expected.explanation)
+        assert result.allowed(i) == expected.allowed, (request, expected.explanation)
+
+
+def test_the_hand_worked_cases_come_out_the_same_in_a_batch() -> None:
+    requests = [data_request(case) for case in DATA_CASES]
+    assert_same(BatchEngine(FACTS), FACTS, requests)
+    assert_same(BatchEngine(FACTS), FACTS, requests, with_objects=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(worlds(), st.lists(data_requests(), min_size=1, max_size=40))
+def test_batch_and_scalar_agree_on_generated_worlds(
+    world: World, requests: list[DataRequest]
+) -> None:
+    assert_same(BatchEngine(world.snapshot), world.snapshot, requests)
+
+
+@settings(max_examples=100, deadline=None)
+@given(worlds(), st.lists(data_requests(("OU1",)), min_size=1, max_size=40))
+def test_batch_and_scalar_agree_for_other_users(world: World, requests: list[DataRequest]) -> None:
+    assert_same(BatchEngine(world.snapshot), world.snapshot, requests, with_objects=False)
+
+
+@settings(max_examples=50, deadline=None)
+@given(worlds(), st.lists(data_requests(("OU1",)), min_size=1, max_size=20))
+def test_the_batch_engine_sees_a_change_made_to_the_snapshot(
+    world: World, requests: list[DataRequest]
+) -> None:
+    engine = BatchEngine(world.snapshot)
+    engine.decide(engine.encode(requests))
+    for consent in world.consents:
+        world.snapshot.put_consent(replace(consent, withdrawn_at=consent.granted_at))
+    assert_same(engine, world.snapshot, requests)
+
+
+def test_requests_beyond_the_arrays_are_decided_by_the_scalar_engine() -> None:
+    from meterguard.domain.catalogue import Channel, Group
+    from meterguard.domain.occupancy import Occupancy
+    from meterguard.domain.period import Period
+    from meterguard.domain.time import parse_instant as t
+
+    from .world import E1, G1, consent, world
+
+    facts = world()
+    # Two active consents of one Other User at E1 for one purpose: their periods must be united.
+    facts.put_consent(
+        consent(
+            "K6",
+            "BOB",
+            E1,
+            "energy_advice",
+            {Group.CONSUMPTION},
+            Period(t("2025-02-01")),
+            "2025-02-01",
+            "2025-02-01",
+        )
+    )
+    # DAVE left G1 and came back: his consent's entitled periods are split in two.
+    facts.set_occupancies(
+        G1,
+        [
+            Occupancy(G1, "DAVE", Period(t("2017-01-01"), t("2023-03-01"))),
+            Occupancy(G1, "ERIN", Period(t("2023-03-01"), t("2023-04-01"))),
+            Occupancy(G1, "DAVE", Period(t("2023-04-01"))),
+        ],
+    )
+    facts.put_consent(
+        consent(
+            "K7",
+            "DAVE",
+            G1,
+            "research",
+            {Group.CONSUMPTION},
+            Period(t("2023-01-01"), t("2024-01-01")),
+            "2023-06-01",
+            "2023-06-01",
+        )
+    )
+    requests = [
+        DataRequest(
+            "two",
+            "APP",
+            "OU",
+            Channel.API,
+            "hh_consumption",
+            E1,
+            t("2024-06-01"),
+            None,
+            t("2025-03-01"),
+            "energy_advice",
+        ),
+        DataRequest(
+            "split",
+            "APP",
+            "OU",
+            Channel.API,
+            "hh_consumption",
+            G1,
+            t("2022-06-01"),
+            t("2024-06-01"),
+            t("2023-07-01"),
+            "research",
+        ),
+    ]
+    engine = BatchEngine(facts)
+    result = engine.decide(engine.encode(requests), requests)
+    assert set(result.fallback) == {0, 1}
+    assert_same(engine, facts, requests)
+    assert_same(engine, facts, requests, with_objects=False)
+    assert len(result.allowed(1)) == 2  # DAVE's two stays, never ERIN's month between them
