@@ -8,7 +8,7 @@ decision is "asked ∩ entitled". ``PeriodSet`` keeps its periods sorted, disjoi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from meterguard.domain.time import BEGINNING, FOREVER, Instant, format_instant
 
@@ -17,19 +17,27 @@ class EmptyPeriod(ValueError):
     """A period whose start is not before its end."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Period:
-    """``[start, end)``; ``end == FOREVER`` is open-ended, ``start == BEGINNING`` has no start."""
-
+class _Bounds(NamedTuple):
     start: Instant
-    end: Instant = FOREVER
+    end: Instant
 
-    def __post_init__(self) -> None:
-        if self.start >= self.end:
+
+class Period(_Bounds):
+    """``[start, end)``; ``end == FOREVER`` is open-ended, ``start == BEGINNING`` has no start.
+
+    A tuple underneath: periods are made and compared on every decision's hot path, and a tuple
+    is several times cheaper to build than a frozen dataclass. Ordered by (start, end).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, start: Instant, end: Instant = FOREVER) -> Period:
+        if start >= end:
             raise EmptyPeriod(
-                f"period starts at {format_instant(self.start) or 'the beginning'} "
-                f"but ends at {format_instant(self.end) or 'forever'}"
+                f"period starts at {format_instant(start) or 'the beginning'} "
+                f"but ends at {format_instant(end) or 'forever'}"
             )
+        return tuple.__new__(cls, (start, end))
 
     @property
     def is_open_ended(self) -> bool:
@@ -50,6 +58,9 @@ class Period:
 
     def __str__(self) -> str:
         return f"[{format_instant(self.start)}..{format_instant(self.end)})"
+
+    def __repr__(self) -> str:
+        return f"Period({self.start}, {self.end})"
 
 
 class PeriodSet:
@@ -101,7 +112,10 @@ class PeriodSet:
         return hash(self._periods)
 
     def __repr__(self) -> str:
-        return "PeriodSet(" + ", ".join(str(p) for p in self._periods) + ")"
+        return f"PeriodSet({self})"
+
+    def __str__(self) -> str:
+        return ", ".join(str(p) for p in self._periods) or "none"
 
     def contains(self, instant: Instant) -> bool:
         return self.stretch_containing(instant) is not None

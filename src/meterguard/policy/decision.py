@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from meterguard.domain.period import Period
 from meterguard.domain.time import format_instant
@@ -39,19 +39,43 @@ class Code(StrEnum):
     ALREADY_HOLDS_CREDENTIALS = "ALREADY_HOLDS_CREDENTIALS"
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class At:
+    """An instant in an explanation, written as UTC text only when the explanation is read."""
+
+    __slots__ = ("instant",)
+
+    def __init__(self, instant: int) -> None:
+        self.instant = instant
+
+    def __str__(self) -> str:
+        return format_instant(self.instant)
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+# A reason is a template and its arguments: formatting (of times above all) costs more than the
+# decision itself, so it happens when somebody reads the explanation, not when deciding.
+Reason = tuple[str, tuple[object, ...]]
+
+
+class Decision(NamedTuple):
     """What was decided, and the chain of reasons that led there.
 
     ``steps`` is the reasoning a compliance officer follows, one check per line, ending with the
-    check that decided. ``allowed`` is empty on a deny and on a current-value request.
+    check that decided. ``allowed`` is empty on a deny and on a current-value request. A tuple
+    underneath, because one is made for every decision.
     """
 
     request_id: str
     outcome: Outcome
     code: Code
     allowed: tuple[Period, ...] = ()
-    steps: tuple[str, ...] = field(default=(), compare=False)
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return tuple(template.format(*args) for template, args in self.reasons)
 
     @property
     def explanation(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from meterguard.domain.catalogue import CATALOGUE, Channel, is_excluded
@@ -63,10 +63,14 @@ class MatrixVersion:
     version: int
     effective_from: Instant
     cells: dict[CellKey, Access]
+    # The same cells keyed by plain (item, role, channel) tuples, for the engine's hot path.
+    by_tuple: dict[tuple[str, Role, Channel], Access] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for key, access in self.cells.items():
             check_cell(key, access)
+        fast = {(k.item, k.role, k.channel): access for k, access in self.cells.items()}
+        object.__setattr__(self, "by_tuple", fast)
 
     def access(self, key: CellKey) -> Access | None:
         """The cell's access, or ``None`` when the cell is not configured."""

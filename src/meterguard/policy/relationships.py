@@ -14,6 +14,7 @@ from meterguard.domain.devices import Device
 from meterguard.domain.parties import Party
 from meterguard.domain.period import PeriodSet
 from meterguard.domain.roles import ROLES, Relationship, Role
+from meterguard.policy.decision import Reason
 from meterguard.policy.snapshot import Snapshot
 
 _EMPTY = PeriodSet.empty()
@@ -72,24 +73,23 @@ def non_consent_periods(
 
 def describe_basis(
     role: Role, periods: PeriodSet, device: Device | None, consents: tuple[Consent, ...] = ()
-) -> str:
+) -> Reason:
+    """The reason a relationship gives, formatted only when read."""
     relationship = ROLES[role].relationship
-    spans = ", ".join(str(p) for p in periods) or "none"
     if relationship is Relationship.APPOINTMENT:
-        return f"appointment {role} {spans}"
+        return ("appointment {} {}", (role, periods))
     if relationship is Relationship.CONSENT:
         ids = ", ".join(c.consent_id for c in consents) or "none"
-        return f"consent {ids} (data window within the consumer's occupancy: {spans})"
+        return ("consent {} (data window within the consumer's occupancy: {})", (ids, periods))
     if relationship is Relationship.OCCUPANCY:
-        return f"occupancy of the site by the party itself {spans}"
+        return ("occupancy of the site by the party itself {}", (periods,))
+    guid = device.guid if device else "(none)"
     if relationship is Relationship.DEVICE_OWNERSHIP:
         return (
-            f"owner of device {device.guid}"
-            if device and periods
-            else "not the owner of the device"
+            ("owner of device {}", (guid,)) if periods else ("not the owner of device {}", (guid,))
         )
     return (
-        f"manufacturer of device {device.guid}"
-        if device and periods
-        else "not the manufacturer of the device"
+        ("manufacturer of device {}", (guid,))
+        if periods
+        else ("not the manufacturer of device {}", (guid,))
     )

@@ -22,12 +22,16 @@ def decide_line(line: str, facts: Snapshot) -> Decision:
         fields = json.loads(line)
     except json.JSONDecodeError as exc:
         return Decision(
-            "", Outcome.DENY, Code.BAD_REQUEST, (), (f"not JSON: {exc.msg} at column {exc.colno}",)
+            "",
+            Outcome.DENY,
+            Code.BAD_REQUEST,
+            (),
+            (("not JSON: {} at column {}", (exc.msg, exc.colno)),),
         )
     try:
         request = parse_request(fields)
     except BadRequest as exc:
-        return Decision(exc.request_id, Outcome.DENY, Code.BAD_REQUEST, (), (str(exc),))
+        return Decision(exc.request_id, Outcome.DENY, Code.BAD_REQUEST, (), (("{}", (str(exc),)),))
     return decide(request, facts)
 
 
