@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from meterguard.domain.identifiers import Fuel
 
@@ -51,8 +51,9 @@ FUEL_OF_DEVICE: dict[DeviceType, Fuel] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Device:
+class Device(NamedTuple):
+    """One device of the inventory. A tuple underneath: a registry holds millions of them."""
+
     guid: str
     device_type: DeviceType
     mpxn: str

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import pairwise
+from typing import NamedTuple
 
 from meterguard.domain.period import Period, PeriodSet
 
 
-@dataclass(frozen=True, slots=True)
-class Tenure:
+class Tenure(NamedTuple):
     holder: str
     period: Period
 
@@ -57,6 +56,17 @@ class Timeline:
 
     def periods_of(self, holder: str) -> PeriodSet:
         return PeriodSet(t.period for t in self._tenures if t.holder == holder)
+
+    def periods_by_holder(self) -> dict[str, PeriodSet]:
+        """Every holder's periods, in one pass (tenures are sorted and never overlap)."""
+        spans: dict[str, list[Period]] = {}
+        for holder, period in self._tenures:
+            mine = spans.setdefault(holder, [])
+            if mine and mine[-1].end == period.start:  # back to back: one stretch
+                mine[-1] = Period(mine[-1].start, period.end)
+            else:
+                mine.append(period)
+        return {holder: PeriodSet._from_merged(tuple(periods)) for holder, periods in spans.items()}
 
     def holders(self) -> frozenset[str]:
         return frozenset(t.holder for t in self._tenures)

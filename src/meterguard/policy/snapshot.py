@@ -75,26 +75,47 @@ class Snapshot:
         devices: Iterable[Device] = (),
         consents: Iterable[Consent] = (),
         matrix_versions: Iterable[MatrixVersion] = (),
+        fuels: dict[str, Fuel] | None = None,
     ) -> Snapshot:
+        """A snapshot of these records. ``fuels`` (mpxn -> fuel), when the caller already has it,
+        spares validating every identifier again."""
         snapshot = cls()
         snapshot.parties = {p.party_id: p for p in parties}
-        snapshot.fuels = {m.mpxn: m.fuel for m in meter_points}
+        snapshot.fuels = (
+            dict(fuels) if fuels is not None else {m.mpxn: m.fuel for m in meter_points}
+        )
         by_slot: dict[tuple[str, Role], list[Tenure]] = defaultdict(list)
         for a in appointments:
             by_slot[(a.mpxn, a.role)].append(Tenure(a.party_id, a.period))
-        for (mpxn, role), tenures in by_slot.items():
-            snapshot._set_timeline(mpxn, role, Timeline(tenures))
+        snapshot._add_timelines(by_slot)
         by_meter: dict[str, list[Tenure]] = defaultdict(list)
         for o in occupancies:
             by_meter[o.mpxn].append(Tenure(o.consumer_id, o.period))
         for mpxn, tenures in by_meter.items():
             snapshot._set_occupants(mpxn, Timeline(tenures))
+        devices_at = snapshot.devices_at
         for device in devices:
-            snapshot.put_device(device)
+            snapshot.devices[device.guid] = device
+            devices_at.setdefault(device.mpxn, {})[device.guid] = device
         for consent in consents:
             snapshot.put_consent(consent)
         snapshot.matrix = Matrix(matrix_versions)
+        snapshot.revision = 0
         return snapshot
+
+    def _add_timelines(self, by_slot: dict[tuple[str, Role], list[Tenure]]) -> None:
+        """Index many empty slots at once; most slots have one holder, which needs no merging."""
+        held, timelines = self.held, self.timelines
+        for (mpxn, role), tenures in by_slot.items():
+            timeline = Timeline(tenures)
+            timelines[(mpxn, role)] = timeline
+            if len(tenures) == 1:
+                holder, period = tenures[0]
+                periods = PeriodSet._from_merged((period,))
+                held.setdefault((holder, role), {})[mpxn] = periods
+            else:
+                for holder, periods in timeline.periods_by_holder().items():
+                    held.setdefault((holder, role), {})[mpxn] = periods
 
     def put_party(self, party: Party) -> None:
         self.revision += 1
@@ -122,8 +143,8 @@ class Snapshot:
             self.timelines[(mpxn, role)] = timeline
         else:
             self.timelines.pop((mpxn, role), None)
-        for holder in timeline.holders():
-            self.held.setdefault((holder, role), {})[mpxn] = timeline.periods_of(holder)
+        for holder, periods in timeline.periods_by_holder().items():
+            self.held.setdefault((holder, role), {})[mpxn] = periods
 
     def set_occupancies(self, mpxn: str, occupancies: Iterable[Occupancy]) -> None:
         """Replace the whole occupancy history of one meter point."""
@@ -135,8 +156,8 @@ class Snapshot:
         for consumer in old.holders() if old else ():
             self.occupied.get(consumer, {}).pop(mpxn, None)
         self.occupants[mpxn] = timeline
-        for consumer in timeline.holders():
-            self.occupied.setdefault(consumer, {})[mpxn] = timeline.periods_of(consumer)
+        for consumer, periods in timeline.periods_by_holder().items():
+            self.occupied.setdefault(consumer, {})[mpxn] = periods
 
     def put_consent(self, consent: Consent) -> None:
         """Add a consent, or replace the stored one with the same id (a withdrawal, a notice)."""
