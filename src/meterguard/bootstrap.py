@@ -8,10 +8,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from meterguard.adapters.folder_files import CsvFolder, readings_source
+from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
 from meterguard.adapters.storage.snapshot_loader import load_snapshot
 from meterguard.policy.snapshot import Snapshot
+from meterguard.services.consents import ConsentService
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 
 
@@ -39,3 +41,7 @@ def import_directory(
 def facts(engine: Engine) -> Snapshot:
     """The engine's in-memory snapshot of the registry, built from the database."""
     return load_snapshot(engine)
+
+
+def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
+    return ConsentService(SqlConsentStore(engine), snapshot, system_clock)

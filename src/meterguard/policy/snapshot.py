@@ -60,6 +60,9 @@ class Snapshot:
         timeline = self.timelines.get((mpxn, role))
         return timeline.holder_at(at) if timeline else None
 
+    def consents_at_meter(self, mpxn: str) -> list[Consent]:
+        return [c for (_, m), cs in self.consents_at.items() if m == mpxn for c in cs]
+
     def occupancy_of(self, consumer_id: str, mpxn: str) -> PeriodSet:
         return self.occupied.get(consumer_id, {}).get(mpxn, _EMPTY)
 

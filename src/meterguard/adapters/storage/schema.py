@@ -158,6 +158,18 @@ critical_alerts = Table(
     Column("description", Text, nullable=False),
 )
 
+consent_events = Table(
+    "consent_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("consent_id", String(64), ForeignKey("consents.consent_id"), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("detail", Text, nullable=False, comment="JSON"),
+    Index(None, "consent_id", "at"),
+)
+
 import_runs = Table(
     "import_runs",
     metadata,
