@@ -56,7 +56,7 @@ def test_init_creates_the_schema_at_the_url_from_the_environment(tmp_path: Path)
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = meterguard("init", cwd=tmp_path, env={"MG_DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
-    assert "schema revision 0001" in result.stdout
+    assert "schema revision 0002" in result.stdout
 
 
 def test_check_writes_one_decision_line_per_request_line(tmp_path: Path) -> None:
@@ -112,3 +112,62 @@ def test_explain_prints_the_chain_from_options(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "K3 pending_notice" in result.stdout
     assert result.stdout.rstrip().endswith("Decision: deny (CONSENT_NOT_ACTIVE)")
+
+
+def test_a_consent_through_the_command_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'mg.db'}"
+    assert meterguard("import", str(SMALL), "--db", url, cwd=tmp_path).returncode == 0
+    granted = meterguard(
+        "consent",
+        "grant",
+        "--consumer",
+        "C-BOB",
+        "--mpxn",
+        "1012345678903",
+        "--party",
+        "APP1",
+        "--purpose",
+        "research",
+        "--groups",
+        "CONSUMPTION",
+        "--data-from",
+        "2024-10-01",
+        "--verification",
+        "ihd_guid",
+        "--actor",
+        "APP1",
+        "--db",
+        url,
+        cwd=tmp_path,
+    )
+    assert granted.returncode == 0, granted.stderr
+    consent_id = granted.stdout.split()[1].rstrip(";")
+    noticed = meterguard(
+        "consent",
+        "notice",
+        consent_id,
+        "--time-periods",
+        "daily",
+        "--purpose",
+        "research",
+        "--right-to-withdraw",
+        "the portal",
+        "--actor",
+        "APP1",
+        "--db",
+        url,
+        cwd=tmp_path,
+    )
+    assert noticed.returncode == 0, noticed.stderr
+    listed = meterguard("consent", "list", "--consumer", "C-BOB", "--db", url, cwd=tmp_path)
+    assert re.search(consent_id + r".*active", listed.stdout)
+    withdrawn = meterguard(
+        "consent", "withdraw", consent_id, "--actor", "consumer:C-BOB", "--db", url, cwd=tmp_path
+    )
+    assert withdrawn.returncode == 0
+    history = meterguard(
+        "consent", "history", consent_id, "--db", url, cwd=tmp_path
+    ).stdout.splitlines()
+    assert [line.split()[1] for line in history] == ["granted", "notice_sent", "withdrawn"]
+    refused = meterguard("consent", "withdraw", "NOPE", "--actor", "x", "--db", url, cwd=tmp_path)
+    assert refused.returncode == 1 and "no consent NOPE" in refused.stderr

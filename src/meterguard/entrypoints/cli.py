@@ -22,10 +22,12 @@ from rich.table import Table
 from meterguard import bootstrap
 from meterguard.adapters.storage.database import URL_VARIABLE, current_revision
 from meterguard.adapters.storage.import_store import table_counts
-from meterguard.domain.time import format_instant
+from meterguard.domain.catalogue import Group
+from meterguard.domain.time import format_instant, parse_instant
 from meterguard.policy.requests import BadRequest, parse_request
 from meterguard.services.checking import check_lines
 from meterguard.services.checking import explain as explain_request
+from meterguard.services.consents import ConsentRefused, ConsentService
 from meterguard.services.importing.problems import ImportRejected
 
 app = typer.Typer(
@@ -245,6 +247,193 @@ def explain(
     facts = bootstrap.facts(bootstrap.database(db))
     for line in explain_request(request, facts):
         typer.echo(line)
+
+
+consent_app = typer.Typer(
+    help="Grant, notify, withdraw and inspect consumers' consents to Other Users.",
+    no_args_is_help=True,
+)
+app.add_typer(consent_app, name="consent")
+ActorOption = Annotated[
+    str, typer.Option("--actor", help="Who makes the change (recorded with it).")
+]
+
+
+def _consents(db: str | None) -> ConsentService:
+    engine = bootstrap.database(db)
+    return bootstrap.consent_service(engine, bootstrap.facts(engine))
+
+
+def _refused(exc: ConsentRefused) -> typer.Exit:
+    err.print(f"refused: {exc}", markup=False)
+    return typer.Exit(1)
+
+
+@consent_app.command("grant")
+def consent_grant(
+    consumer: Annotated[
+        str, typer.Option(help="The consenting consumer (must occupy the meter point now).")
+    ],
+    mpxn: Annotated[str, typer.Option(help="The meter point.")],
+    party: Annotated[str, typer.Option(help="The Other User receiving the consent.")],
+    purpose: Annotated[str, typer.Option(help="The specified purpose, e.g. energy_advice.")],
+    groups: Annotated[
+        str, typer.Option(help="Data groups, space-separated, e.g. 'CONSUMPTION ALERTS'.")
+    ],
+    data_from: Annotated[str, typer.Option("--data-from", help="Start of the data window.")],
+    verification: Annotated[
+        str, typer.Option(help="How the consumer was verified to be the consumer.")
+    ],
+    actor: ActorOption,
+    data_to: Annotated[
+        str, typer.Option("--data-to", help="End of the data window (empty: open).")
+    ] = "",
+    expires: Annotated[str, typer.Option(help="Expiry (empty: none).")] = "",
+    db: DbOption = None,
+) -> None:
+    """Record a consent. It grants nothing until its written notice is recorded."""
+    try:
+        chosen = {Group(g) for g in groups.split()}
+        consent = _consents(db).grant(
+            consumer_id=consumer,
+            mpxn=mpxn,
+            party_id=party,
+            purpose=purpose,
+            data_groups=chosen,
+            data_from=parse_instant(data_from),
+            data_to=parse_instant(data_to) if data_to else None,
+            expires_at=parse_instant(expires) if expires else None,
+            verification=verification,
+            actor=actor,
+        )
+    except ConsentRefused as exc:
+        raise _refused(exc) from None
+    except ValueError as exc:
+        err.print(f"refused: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    out.print(
+        f"granted {consent.consent_id}; state: pending_notice until the written notice is recorded"
+    )
+
+
+@consent_app.command("notice")
+def consent_notice(
+    consent_id: Annotated[str, typer.Argument(help="The consent.")],
+    time_periods: Annotated[
+        str, typer.Option("--time-periods", help="The time periods told to the consumer.")
+    ],
+    purpose: Annotated[
+        str, typer.Option(help="The purpose told to the consumer (must be the consent's).")
+    ],
+    right_to_withdraw: Annotated[
+        str, typer.Option("--right-to-withdraw", help="How the consumer can object or withdraw.")
+    ],
+    actor: ActorOption,
+    db: DbOption = None,
+) -> None:
+    """Record the written notice sent to the consumer; from now the consent can be active."""
+    try:
+        _consents(db).record_notice(
+            consent_id,
+            time_periods=time_periods,
+            purpose=purpose,
+            right_to_withdraw=right_to_withdraw,
+            actor=actor,
+        )
+    except ConsentRefused as exc:
+        raise _refused(exc) from None
+    out.print(f"notice recorded for {consent_id}")
+
+
+@consent_app.command("withdraw")
+def consent_withdraw(
+    consent_id: Annotated[str, typer.Argument(help="The consent.")],
+    actor: ActorOption,
+    reason: Annotated[str, typer.Option(help="Why, if the consumer said.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Withdraw a consent, effective at once."""
+    try:
+        consent = _consents(db).withdraw(consent_id, actor=actor, reason=reason)
+    except ConsentRefused as exc:
+        raise _refused(exc) from None
+    out.print(f"withdrawn {consent_id} at {format_instant(consent.withdrawn_at or 0)}")
+
+
+@consent_app.command("expire")
+def consent_expire(actor: ActorOption = "hub", db: DbOption = None) -> None:
+    """Record an event for every consent whose expiry has passed."""
+    expired = _consents(db).expire_due(actor=actor)
+    out.print(f"{len(expired)} consent(s) recorded as expired")
+
+
+@consent_app.command("list")
+def consent_list(
+    consumer: Annotated[str | None, typer.Option(help="Only this consumer's consents.")] = None,
+    party: Annotated[str | None, typer.Option(help="Only consents given to this party.")] = None,
+    at: Annotated[str | None, typer.Option(help="State as of this time (default: now).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Consents with their lifecycle state."""
+    facts = bootstrap.facts(bootstrap.database(db))
+    when = parse_instant(at) if at else bootstrap.system_clock()
+    table = Table(
+        "consent",
+        "consumer",
+        "meter point",
+        "party",
+        "purpose",
+        "groups",
+        "state",
+        title=f"consents at {format_instant(when)}",
+    )
+    for c in sorted(facts.consents.values(), key=lambda c: c.consent_id):
+        if (consumer and c.consumer_id != consumer) or (party and c.party_id != party):
+            continue
+        state = c.state_at(when, facts.occupancy_of(c.consumer_id, c.mpxn))
+        table.add_row(
+            c.consent_id,
+            c.consumer_id,
+            c.mpxn,
+            c.party_id,
+            c.purpose,
+            " ".join(sorted(c.data_groups)),
+            state.value,
+        )
+    out.print(table)
+
+
+@consent_app.command("history")
+def consent_history(
+    consent_id: Annotated[str, typer.Argument(help="The consent.")], db: DbOption = None
+) -> None:
+    """Every change of one consent: what, when, and who."""
+    try:
+        events = _consents(db).history(consent_id)
+    except ConsentRefused as exc:
+        raise _refused(exc) from None
+    for event in events:
+        typer.echo(
+            f"{format_instant(event.at)}  {event.event:<18} by {event.actor}  {event.detail_json()}"
+        )
+
+
+@app.command("move-out")
+def move_out(
+    mpxn: Annotated[str, typer.Argument(help="The meter point.")],
+    consumer: Annotated[str, typer.Argument(help="The occupant who leaves.")],
+    actor: ActorOption,
+    at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+    db: DbOption = None,
+) -> None:
+    """End an occupancy; every consent the occupant gave there ends with it."""
+    try:
+        ended = _consents(db).move_out(
+            mpxn, consumer, actor=actor, at=parse_instant(at) if at else None
+        )
+    except ConsentRefused as exc:
+        raise _refused(exc) from None
+    out.print(f"{consumer} moved out of {mpxn}; consents ended: {', '.join(ended) or 'none'}")
 
 
 @app.command()
