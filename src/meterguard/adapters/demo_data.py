@@ -28,6 +28,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from mpan import MPAN
 
+from meterguard.services.importing.parsers import REGISTRY_FILES
+
 ReadingsFormat = Literal["csv", "parquet"]
 ProgressCallback = Callable[[int], None]
 
@@ -1134,25 +1136,29 @@ def _copy_with_count(source: Path, target: Path) -> int:
         return sum(1 for _ in f) - 1
 
 
+# The import's own column lists: the generator writes exactly what the importer reads.
+_COLUMNS = {spec.name: spec.columns for spec in REGISTRY_FILES}
+
+
 def _write_reference_files(out_dir: Path, world: _World) -> dict[str, int]:
     counts = {
-        "parties": _write_csv(out_dir / "parties.csv", _PARTY_HEADER, _party_rows()),
+        "parties": _write_csv(out_dir / "parties.csv", _COLUMNS["parties.csv"], _party_rows()),
         "meter_points": _write_csv(
-            out_dir / "meter_points.csv", ("mpxn", "sector", "region"),
+            out_dir / "meter_points.csv", _COLUMNS["meter_points.csv"],
             _meter_point_rows(world.premises),
         ),
         "appointments": _write_csv(
-            out_dir / "appointments.csv", ("mpxn", "role", "party_id", "valid_from", "valid_to"),
+            out_dir / "appointments.csv", _COLUMNS["appointments.csv"],
             ((a.mpxn, a.role, a.party_id, _iso(a.valid_from), _iso(a.valid_to))
              for a in world.appointments),
         ),
         "occupancies": _write_csv(
-            out_dir / "occupancies.csv", ("mpxn", "consumer_id", "valid_from", "valid_to"),
+            out_dir / "occupancies.csv", _COLUMNS["occupancies.csv"],
             _occupancy_rows(world.premises),
         ),
-        "devices": _write_csv(out_dir / "devices.csv", _DEVICE_HEADER,
+        "devices": _write_csv(out_dir / "devices.csv", _COLUMNS["devices.csv"],
                               (_device_row(d) for d in world.devices)),
-        "consents": _write_csv(out_dir / "consents.csv", _CONSENT_HEADER,
+        "consents": _write_csv(out_dir / "consents.csv", _COLUMNS["consents.csv"],
                                (_consent_row(c) for c in world.consents)),
         "matrix": _copy_with_count(DEFAULT_MATRIX_PATH, out_dir / "matrix.csv"),
         "critical_alerts": _copy_with_count(
@@ -1160,45 +1166,6 @@ def _write_reference_files(out_dir: Path, world: _World) -> dict[str, int]:
         ),
     }  # fmt: skip
     return counts
-
-
-_PARTY_HEADER = (
-    "party_id",
-    "name",
-    "roles",
-    "category",
-    "manufacturer",
-    "domestic_premises",
-    "non_domestic_premises",
-    "shared_resources",
-)
-_DEVICE_HEADER = (
-    "guid",
-    "device_type",
-    "mpxn",
-    "manufacturer",
-    "model",
-    "firmware_version",
-    "status",
-    "csp_region",
-    "owner_party_id",
-    "credentials_party_id",
-)
-_CONSENT_HEADER = (
-    "consent_id",
-    "consumer_id",
-    "mpxn",
-    "party_id",
-    "purpose",
-    "data_groups",
-    "data_from",
-    "data_to",
-    "granted_at",
-    "expires_at",
-    "withdrawn_at",
-    "notice_sent_at",
-    "verification",
-)
 
 
 def _party_rows() -> Iterator[tuple[str, ...]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from meterguard.domain.catalogue import CATALOGUE, Channel, Item, SubjectKind, is_excluded
 from meterguard.domain.consents import DEVICE_JOIN_PURPOSE
 from meterguard.domain.devices import Device
+from meterguard.domain.parties import Party
 from meterguard.domain.period import Period, PeriodSet
 from meterguard.domain.roles import APPOINTMENT_ROLES, Role, responsible_supplier_role
 from meterguard.policy.decision import At, Code, Decision, Outcome, Reason
@@ -49,24 +50,40 @@ def _deny(rid: str, code: Code, reasons: list[Reason], template: str, *args: obj
     return _make((rid, _DENY, code, (), tuple(reasons)))
 
 
-def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> Decision:
-    rid = request.request_id
-    reasons: list[Reason] = []  # with ``trace``, every passed check; always, the decisive ones
-
-    # 1-2: who
+def _who(
+    request: Request, facts: Snapshot, reasons: list[Reason]
+) -> tuple[Party | None, Role | None, Decision | None]:
+    """Checks 1 and 2, shared by data and service requests: the party, and a role it holds."""
     party = facts.parties.get(request.party_id)
     if party is None:
-        return _deny(rid, Code.UNKNOWN_PARTY, reasons, "no party {}", request.party_id)
+        return (
+            None,
+            None,
+            _deny(request.request_id, Code.UNKNOWN_PARTY, reasons, "no party {}", request.party_id),
+        )
     role = _ROLE_OF_CODE.get(request.role)
     if role is None or role not in party.roles:
-        return _deny(
-            rid,
+        refusal = _deny(
+            request.request_id,
             Code.ROLE_NOT_HELD,
             reasons,
             "party {} does not hold role {}",
             party.party_id,
             request.role,
         )
+        return party, None, refusal
+    return party, role, None
+
+
+def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> Decision:
+    rid = request.request_id
+    reasons: list[Reason] = []  # with ``trace``, every passed check; always, the decisive ones
+
+    # 1-2: who
+    party, role, refusal = _who(request, facts, reasons)
+    if refusal is not None:
+        return refusal
+    assert party is not None and role is not None
     if trace:
         reasons.append(("party {} ({}) holds role {}", (party.party_id, party.name, role)))
 
@@ -294,19 +311,10 @@ def _clip(window: tuple[Period, ...], asked: Period) -> tuple[Period, ...]:
 def decide_service(request: ServiceRequest, facts: Snapshot, trace: bool = False) -> Decision:
     rid = request.request_id
     reasons: list[Reason] = []
-    party = facts.parties.get(request.party_id)
-    if party is None:
-        return _deny(rid, Code.UNKNOWN_PARTY, reasons, "no party {}", request.party_id)
-    role = _ROLE_OF_CODE.get(request.role)
-    if role is None or role not in party.roles:
-        return _deny(
-            rid,
-            Code.ROLE_NOT_HELD,
-            reasons,
-            "party {} does not hold role {}",
-            party.party_id,
-            request.role,
-        )
+    party, role, refusal = _who(request, facts, reasons)
+    if refusal is not None:
+        return refusal
+    assert party is not None and role is not None
     action = _ACTIONS.get(request.action)
     if action is None:
         return _deny(rid, Code.UNKNOWN_ITEM, reasons, "no service action {}", request.action)
