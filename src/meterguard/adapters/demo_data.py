@@ -28,6 +28,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from mpan import MPAN
 
+from meterguard.domain.devices import DeviceStatus
 from meterguard.services.importing.parsers import REGISTRY_FILES
 
 ReadingsFormat = Literal["csv", "parquet"]
@@ -302,17 +303,7 @@ _STATUS_WEIGHTS = (
     ("recovery", 5),
     ("recovered", 30),
 )
-_ALL_STATUSES = (
-    "pending",
-    "whitelisted",
-    "installed_not_commissioned",
-    "commissioned",
-    "decommissioned",
-    "withdrawn",
-    "suspended",
-    "recovery",
-    "recovered",
-)
+_ALL_STATUSES = tuple(status.value for status in DeviceStatus)
 
 # --------------------------------------------------------------------------------------------
 # Consents: which Other User asks for what, on what evidence (domain-brief §3.1).

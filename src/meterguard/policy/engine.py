@@ -75,6 +75,46 @@ def _who(
     return party, role, None
 
 
+def _subject(
+    rid: str, subject: str, wants_device: bool, what: str, facts: Snapshot, reasons: list[Reason]
+) -> tuple[str, Device | None, Decision | None]:
+    """Check 4: the subject exists and is of the kind the item or action is about; its meter point."""
+    if not wants_device:
+        if subject in facts.fuels:
+            return subject, None, None
+        if subject in facts.devices:
+            return (
+                "",
+                None,
+                _deny(
+                    rid,
+                    Code.UNKNOWN_SUBJECT,
+                    reasons,
+                    "{} is a device; {} is about a meter point",
+                    subject,
+                    what,
+                ),
+            )
+        return "", None, _deny(rid, Code.UNKNOWN_SUBJECT, reasons, "no meter point {}", subject)
+    device = facts.devices.get(subject)
+    if device is not None:
+        return device.mpxn, device, None
+    if subject in facts.fuels:
+        return (
+            "",
+            None,
+            _deny(
+                rid,
+                Code.UNKNOWN_SUBJECT,
+                reasons,
+                "{} is a meter point; {} is about a device",
+                subject,
+                what,
+            ),
+        )
+    return "", None, _deny(rid, Code.UNKNOWN_SUBJECT, reasons, "no device {}", subject)
+
+
 def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> Decision:
     rid = request.request_id
     reasons: list[Reason] = []  # with ``trace``, every passed check; always, the decisive ones
@@ -92,34 +132,11 @@ def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> D
     if item is None:
         return _deny(rid, Code.UNKNOWN_ITEM, reasons, "no data item {}", request.item)
     subject = request.subject
-    device: Device | None = None
-    if item.subject is _METER_POINT:
-        if subject not in facts.fuels:
-            if subject in facts.devices:
-                return _deny(
-                    rid,
-                    Code.UNKNOWN_SUBJECT,
-                    reasons,
-                    "{} is a device; {} is about a meter point",
-                    subject,
-                    item.name,
-                )
-            return _deny(rid, Code.UNKNOWN_SUBJECT, reasons, "no meter point {}", subject)
-        mpxn = subject
-    else:
-        device = facts.devices.get(subject)
-        if device is None:
-            if subject in facts.fuels:
-                return _deny(
-                    rid,
-                    Code.UNKNOWN_SUBJECT,
-                    reasons,
-                    "{} is a meter point; {} is about a device",
-                    subject,
-                    item.name,
-                )
-            return _deny(rid, Code.UNKNOWN_SUBJECT, reasons, "no device {}", subject)
-        mpxn = device.mpxn
+    mpxn, device, refusal = _subject(
+        rid, subject, item.subject is not _METER_POINT, item.name, facts, reasons
+    )
+    if refusal is not None:
+        return refusal
     if trace:
         if device is not None:
             reasons.append(
@@ -327,34 +344,11 @@ def decide_service(request: ServiceRequest, facts: Snapshot, trace: bool = False
         )
 
     subject, at = request.subject, request.at
-    device: Device | None = None
-    if action is Action.UPDATE_CREDENTIALS_COS:
-        device = facts.devices.get(subject)
-        if device is None:
-            if subject in facts.fuels:
-                return _deny(
-                    rid,
-                    Code.UNKNOWN_SUBJECT,
-                    reasons,
-                    "{} is a meter point; {} is about a device",
-                    subject,
-                    action,
-                )
-            return _deny(rid, Code.UNKNOWN_SUBJECT, reasons, "no device {}", subject)
-        mpxn = device.mpxn
-    else:
-        if subject not in facts.fuels:
-            if subject in facts.devices:
-                return _deny(
-                    rid,
-                    Code.UNKNOWN_SUBJECT,
-                    reasons,
-                    "{} is a device; {} is about a meter point",
-                    subject,
-                    action,
-                )
-            return _deny(rid, Code.UNKNOWN_SUBJECT, reasons, "no meter point {}", subject)
-        mpxn = subject
+    mpxn, device, refusal = _subject(
+        rid, subject, action is Action.UPDATE_CREDENTIALS_COS, action.value, facts, reasons
+    )
+    if refusal is not None:
+        return refusal
 
     fuel = facts.fuels.get(mpxn)
     supplier_role = responsible_supplier_role(fuel) if fuel else None
