@@ -38,9 +38,10 @@ def import_directory(
     )
 
 
-def facts(engine: Engine) -> Snapshot:
-    """The engine's in-memory snapshot of the registry, built from the database."""
-    return load_snapshot(engine)
+def facts(engine: Engine, lazy: bool = True) -> Snapshot:
+    """The engine's in-memory snapshot of the registry. Lazy by default: registry-wide facts
+    now, each meter point's appointments, occupancies and devices when first decided on."""
+    return load_snapshot(engine, lazy=lazy)
 
 
 def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:

@@ -136,6 +136,7 @@ class BatchEngine:
 
     def _compile(self) -> None:
         facts = self.facts
+        facts.load_all()  # the arrays cover the whole registry
         self._revision = facts.revision
         self.party_ids = list(facts.parties)
         self.party_index = {p: i for i, p in enumerate(self.party_ids)}

@@ -53,6 +53,12 @@ class At:
     def __format__(self, spec: str) -> str:
         return str(self)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, At) and other.instant == self.instant
+
+    def __hash__(self) -> int:
+        return hash(self.instant)
+
 
 # A reason is a template and its arguments: formatting (of times above all) costs more than the
 # decision itself, so it happens when somebody reads the explanation, not when deciding.

@@ -81,8 +81,9 @@ def _subject(
     """Check 4: the subject exists and is of the kind the item or action is about; its meter point."""
     if not wants_device:
         if subject in facts.fuels:
+            facts.ensure_meter(subject)
             return subject, None, None
-        if subject in facts.devices:
+        if facts.device(subject) is not None:
             return (
                 "",
                 None,
@@ -96,8 +97,9 @@ def _subject(
                 ),
             )
         return "", None, _deny(rid, Code.UNKNOWN_SUBJECT, reasons, "no meter point {}", subject)
-    device = facts.devices.get(subject)
+    device = facts.device(subject)
     if device is not None:
+        facts.ensure_meter(device.mpxn)
         return device.mpxn, device, None
     if subject in facts.fuels:
         return (

@@ -55,6 +55,7 @@ def residual(
     at: int,
     purpose: str = "",
 ) -> Residual:
+    facts.load_all()  # the residual reads every meter point of the party
     party = facts.parties.get(party_id)
     if party is None:
         return Residual(at, Code.UNKNOWN_PARTY, f"no party {party_id}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from meterguard.domain.appointments import Appointment
 from meterguard.domain.consents import Consent
@@ -19,12 +20,28 @@ from meterguard.domain.identifiers import Fuel, fuel_of
 from meterguard.domain.meter_points import MeterPoint
 from meterguard.domain.occupancy import Occupancy
 from meterguard.domain.parties import Party
-from meterguard.domain.period import PeriodSet
+from meterguard.domain.period import Period, PeriodSet
 from meterguard.domain.roles import Role
 from meterguard.domain.timeline import Tenure, Timeline
 from meterguard.policy.matrix import Matrix, MatrixVersion
 
 _EMPTY = PeriodSet.empty()
+
+# One meter point's appointments as (role, party, period), occupancies as (consumer, period), and
+# devices: what a lazily built snapshot fetches the first time a decision touches the meter point.
+MeterFacts = tuple[list[tuple[Role, str, Period]], list[tuple[str, Period]], list[Device]]
+
+
+class MeterSource(Protocol):
+    """Where a lazily built snapshot finds what it has not loaded yet."""
+
+    def meter(self, mpxn: str) -> MeterFacts: ...
+
+    def meter_of_device(self, guid: str) -> str | None: ...
+
+    def everything(self, skip: set[str]) -> dict[str, MeterFacts]:
+        """Every meter point's facts but those in ``skip``."""
+        ...
 
 
 @dataclass
@@ -50,6 +67,50 @@ class Snapshot:
     devices_at: dict[str, dict[str, Device]] = field(default_factory=dict)  # mpxn -> guid -> device
     # Counts changes, so that derived structures (the batch engine's arrays) know when to rebuild.
     revision: int = 0
+    # A lazily built snapshot holds registry-wide facts (parties, fuels, consents, the matrix)
+    # from the start and each meter point's appointments, occupancies and devices from the first
+    # decision that touches it. An eager snapshot has no source and everything loaded.
+    source: MeterSource | None = None
+    loaded: set[str] = field(default_factory=set)
+
+    # -- loading on demand -------------------------------------------------------------------
+
+    def ensure_meter(self, mpxn: str) -> None:
+        """Make sure this meter point's facts are here (a no-op on an eager snapshot)."""
+        if self.source is None or mpxn in self.loaded or mpxn not in self.fuels:
+            return
+        self.loaded.add(mpxn)
+        self._add_meter(mpxn, self.source.meter(mpxn))
+
+    def device(self, guid: str) -> Device | None:
+        found = self.devices.get(guid)
+        if found is None and self.source is not None:
+            mpxn = self.source.meter_of_device(guid)
+            if mpxn is not None:
+                self.ensure_meter(mpxn)
+                found = self.devices.get(guid)
+        return found
+
+    def load_all(self) -> None:
+        """Everything, for the paths that read the whole registry (residual, batch engine)."""
+        if self.source is None:
+            return
+        for mpxn, facts in self.source.everything(self.loaded).items():
+            self._add_meter(mpxn, facts)
+        self.source = None
+        self.loaded = set()
+
+    def _add_meter(self, mpxn: str, facts: MeterFacts) -> None:
+        appointments, occupancies, devices = facts
+        by_slot: dict[tuple[str, Role], list[Tenure]] = defaultdict(list)
+        for role, party_id, period in appointments:
+            by_slot[(mpxn, role)].append(Tenure(party_id, period))
+        self._add_timelines(by_slot)
+        if occupancies:
+            self._set_occupants(mpxn, Timeline(Tenure(c, p) for c, p in occupancies))
+        for device in devices:
+            self.devices[device.guid] = device
+            self.devices_at.setdefault(mpxn, {})[device.guid] = device
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -136,6 +197,7 @@ class Snapshot:
     def set_appointments(self, mpxn: str, role: Role, appointments: Iterable[Appointment]) -> None:
         """Replace the whole history of one (meter point, role)."""
         self.revision += 1
+        self.ensure_meter(mpxn)
         self._set_timeline(mpxn, role, Timeline(Tenure(a.party_id, a.period) for a in appointments))
 
     def _set_timeline(self, mpxn: str, role: Role, timeline: Timeline) -> None:
@@ -152,6 +214,7 @@ class Snapshot:
     def set_occupancies(self, mpxn: str, occupancies: Iterable[Occupancy]) -> None:
         """Replace the whole occupancy history of one meter point."""
         self.revision += 1
+        self.ensure_meter(mpxn)
         self._set_occupants(mpxn, Timeline(Tenure(o.consumer_id, o.period) for o in occupancies))
 
     def _set_occupants(self, mpxn: str, timeline: Timeline) -> None:
@@ -178,6 +241,7 @@ class Snapshot:
 
     def put_device(self, device: Device) -> None:
         self.revision += 1
+        self.ensure_meter(device.mpxn)
         old = self.devices.get(device.guid)
         if old is not None:
             self.devices_at.get(old.mpxn, {}).pop(old.guid, None)

@@ -86,6 +86,7 @@ class ConsentService:
             )
         if mpxn not in self.facts.fuels:
             raise ConsentRefused(f"no meter point {mpxn}")
+        self.facts.ensure_meter(mpxn)
         if (
             self.facts.occupants.get(mpxn) is None
             or self.facts.occupants[mpxn].holder_at(now) != consumer_id
@@ -200,6 +201,7 @@ class ConsentService:
     ) -> list[str]:
         """The occupant leaves: their occupancy ends and with it every consent they gave here."""
         when = self.clock() if at is None else at
+        self.facts.ensure_meter(mpxn)
         timeline = self.facts.occupants.get(mpxn)
         tenure = timeline.tenure_at(when) if timeline else None
         if tenure is None or tenure.holder != consumer_id:
