@@ -125,19 +125,39 @@ class _PeriodTable:
 class BatchEngine:
     """The snapshot compiled into arrays; recompiled when the snapshot's revision changes."""
 
+    # Beyond this many meter points changed since the arrays were compiled, recompile them.
+    RECOMPILE_AFTER = 2_000
+
     def __init__(self, facts: Snapshot) -> None:
         self.facts = facts
-        self._revision = -1
+        self._meter_index: dict[str, int] = {}
+        self._seen = 0
+        self._dirty_meters: set[int] = set()
+        self._dirty: I64 = np.zeros(0, dtype=np.int64)
         self._compile()
 
     def _fresh(self) -> None:
-        if self.facts.revision != self._revision:
+        """Recompile after a registry-wide change or many changed meter points; otherwise note
+        the changed meter points, whose requests the scalar engine answers until then."""
+        changed = self.facts.changes[self._seen :]
+        if not changed:
+            return
+        if None in changed or len(self._dirty_meters) + len(changed) > self.RECOMPILE_AFTER:
             self._compile()
+            return
+        self._seen = len(self.facts.changes)
+        for mpxn in changed:
+            index = self._meter_index.get(mpxn or "")
+            if index is not None:
+                self._dirty_meters.add(index)
+        self._dirty = np.array(sorted(self._dirty_meters), dtype=np.int64)
 
     def _compile(self) -> None:
         facts = self.facts
         facts.load_all()  # the arrays cover the whole registry
-        self._revision = facts.revision
+        self._seen = len(facts.changes)
+        self._dirty_meters = set()
+        self._dirty = np.zeros(0, dtype=np.int64)
         self.party_ids = list(facts.parties)
         self.party_index = {p: i for i, p in enumerate(self.party_ids)}
         self.meter_ids = list(facts.fuels)
@@ -145,6 +165,7 @@ class BatchEngine:
         self.subject_ids = self.meter_ids + self.device_ids
         self.subject_index = {s: i for i, s in enumerate(self.subject_ids)}
         meter_index = {m: i for i, m in enumerate(self.meter_ids)}
+        self._meter_index = meter_index
         n_meters = len(self.meter_ids)
         self.n_meters = n_meters
         self.purposes: dict[str, int] = {}
@@ -400,8 +421,9 @@ class BatchEngine:
         rel_count[all_time] = 1
         rel_start[all_time, 0] = BEGINNING
         rel_end[all_time, 0] = FOREVER
+        # Requests about meter points changed since the arrays were compiled: the scalar engine.
+        fallback = np.isin(meter, self._dirty) if len(self._dirty) else np.zeros(n, dtype=np.bool_)
         # Other Users: consents
-        fallback = np.zeros(n, dtype=np.bool_)
         ou = open_ & (kind == 1)
         if ou.any():
             self._consents(

@@ -132,3 +132,37 @@ def test_requests_beyond_the_arrays_are_decided_by_the_scalar_engine() -> None:
     assert_same(engine, facts, requests)
     assert_same(engine, facts, requests, with_objects=False)
     assert len(result.allowed(1)) == 2  # DAVE's two stays, never ERIN's month between them
+
+
+@settings(max_examples=60, deadline=None)
+@given(worlds(), st.lists(data_requests(), min_size=1, max_size=30))
+def test_after_changes_to_meter_points_the_batch_answers_without_recompiling(
+    world: World, requests: list[DataRequest]
+) -> None:
+    from meterguard.domain.appointments import Appointment
+    from meterguard.domain.period import Period
+    from meterguard.domain.roles import Role
+
+    from .generated import E1
+
+    engine = BatchEngine(world.snapshot)
+    cube = engine.cube
+    for consent in world.consents:
+        world.snapshot.put_consent(replace(consent, withdrawn_at=consent.granted_at))
+    world.snapshot.set_appointments(E1, Role.IS, [Appointment(E1, Role.IS, "S3", Period(0))])
+    assert_same(engine, world.snapshot, requests)
+    assert engine.cube is cube  # no recompile: the changed meter points went to the scalar engine
+
+
+def test_a_registry_wide_change_recompiles_the_arrays() -> None:
+    from dataclasses import replace as change
+
+    from .world import world
+
+    facts = world()
+    engine = BatchEngine(facts)
+    cube = engine.cube
+    requests = [data_request(case) for case in DATA_CASES]
+    facts.put_party(change(facts.parties["OCTO"], roles=frozenset()))  # OCTO loses every role
+    assert_same(engine, facts, requests)
+    assert engine.cube is not cube
