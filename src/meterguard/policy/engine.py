@@ -10,7 +10,6 @@ from __future__ import annotations
 from meterguard.domain.catalogue import CATALOGUE, Channel, Item, SubjectKind, is_excluded
 from meterguard.domain.consents import DEVICE_JOIN_PURPOSE
 from meterguard.domain.devices import Device
-from meterguard.domain.parties import Party
 from meterguard.domain.period import Period, PeriodSet
 from meterguard.domain.roles import APPOINTMENT_ROLES, Role, responsible_supplier_role
 from meterguard.policy.decision import At, Code, Decision, Outcome, Reason
@@ -50,29 +49,21 @@ def _deny(rid: str, code: Code, reasons: list[Reason], template: str, *args: obj
     return _make((rid, _DENY, code, (), tuple(reasons)))
 
 
-def _who(
-    request: Request, facts: Snapshot, reasons: list[Reason]
-) -> tuple[Party | None, Role | None, Decision | None]:
-    """Checks 1 and 2, shared by data and service requests: the party, and a role it holds."""
+def _refuse_who(request: Request, facts: Snapshot, reasons: list[Reason]) -> Decision:
+    """The answer to a request that fails check 1 or 2 (callers test the common case inline)."""
     party = facts.parties.get(request.party_id)
     if party is None:
-        return (
-            None,
-            None,
-            _deny(request.request_id, Code.UNKNOWN_PARTY, reasons, "no party {}", request.party_id),
+        return _deny(
+            request.request_id, Code.UNKNOWN_PARTY, reasons, "no party {}", request.party_id
         )
-    role = _ROLE_OF_CODE.get(request.role)
-    if role is None or role not in party.roles:
-        refusal = _deny(
-            request.request_id,
-            Code.ROLE_NOT_HELD,
-            reasons,
-            "party {} does not hold role {}",
-            party.party_id,
-            request.role,
-        )
-        return party, None, refusal
-    return party, role, None
+    return _deny(
+        request.request_id,
+        Code.ROLE_NOT_HELD,
+        reasons,
+        "party {} does not hold role {}",
+        party.party_id,
+        request.role,
+    )
 
 
 def _subject(
@@ -121,11 +112,11 @@ def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> D
     rid = request.request_id
     reasons: list[Reason] = []  # with ``trace``, every passed check; always, the decisive ones
 
-    # 1-2: who
-    party, role, refusal = _who(request, facts, reasons)
-    if refusal is not None:
-        return refusal
-    assert party is not None and role is not None
+    # 1-2: who (the common case tested inline; ``_who`` words the refusals)
+    party = facts.parties.get(request.party_id)
+    role = _ROLE_OF_CODE.get(request.role)
+    if party is None or role is None or role not in party.roles:
+        return _refuse_who(request, facts, reasons)
     if trace:
         reasons.append(("party {} ({}) holds role {}", (party.party_id, party.name, role)))
 
@@ -134,11 +125,17 @@ def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> D
     if item is None:
         return _deny(rid, Code.UNKNOWN_ITEM, reasons, "no data item {}", request.item)
     subject = request.subject
-    mpxn, device, refusal = _subject(
-        rid, subject, item.subject is not _METER_POINT, item.name, facts, reasons
-    )
-    if refusal is not None:
-        return refusal
+    device: Device | None = None
+    if item.subject is _METER_POINT and subject in facts.fuels:  # the common case, inline
+        mpxn = subject
+        if facts.source is not None:
+            facts.ensure_meter(mpxn)
+    else:
+        mpxn, device, refusal = _subject(
+            rid, subject, item.subject is not _METER_POINT, item.name, facts, reasons
+        )
+        if refusal is not None:
+            return refusal
     if trace:
         if device is not None:
             reasons.append(
@@ -330,10 +327,10 @@ def _clip(window: tuple[Period, ...], asked: Period) -> tuple[Period, ...]:
 def decide_service(request: ServiceRequest, facts: Snapshot, trace: bool = False) -> Decision:
     rid = request.request_id
     reasons: list[Reason] = []
-    party, role, refusal = _who(request, facts, reasons)
-    if refusal is not None:
-        return refusal
-    assert party is not None and role is not None
+    party = facts.parties.get(request.party_id)
+    role = _ROLE_OF_CODE.get(request.role)
+    if party is None or role is None or role not in party.roles:
+        return _refuse_who(request, facts, reasons)
     action = _ACTIONS.get(request.action)
     if action is None:
         return _deny(rid, Code.UNKNOWN_ITEM, reasons, "no service action {}", request.action)

@@ -93,5 +93,7 @@ class Matrix:
         return self._versions
 
     def in_force_at(self, at: Instant) -> MatrixVersion | None:
+        if self._starts and at >= self._starts[-1]:  # most decisions: the newest version
+            return self._versions[-1]
         index = bisect_right(self._starts, at) - 1
         return self._versions[index] if index >= 0 else None
