@@ -85,3 +85,14 @@ def test_a_change_to_a_meter_point_not_yet_loaded_is_kept(engine: Engine, tmp_pa
     assert lazy.holder_at(mpxn, Role.IS, from_datetime(AS_OF)) == "NEWCO"
     lazy.load_all()  # loading the rest must not bring the stored history back
     assert lazy.holder_at(mpxn, Role.IS, from_datetime(AS_OF)) == "NEWCO"
+
+
+def test_the_questions_of_a_lazy_snapshot_load_what_they_need(engine: Engine) -> None:
+    import_directory(engine, Path(__file__).parents[1] / "fixtures" / "small")
+    lazy = load_snapshot(engine, lazy=True)
+    at = from_datetime(datetime(2025, 3, 1, tzinfo=UTC))
+    assert lazy.holder_at("1012345678903", Role.IS, at) == "BRIT"
+    assert lazy.occupancy_of("C-DAVE", "3938424403").contains(at)
+    assert lazy.periods_held("BRIT", Role.GS, "3938424403").periods[0].start == from_datetime(
+        datetime(2018, 1, 1, tzinfo=UTC)
+    )

@@ -118,10 +118,14 @@ class Snapshot:
 
     # -- questions ---------------------------------------------------------------------------
 
+    # The questions load the meter point first, so that they are right on a lazy snapshot too.
+
     def periods_held(self, party_id: str, role: Role, mpxn: str) -> PeriodSet:
+        self.ensure_meter(mpxn)
         return self.held.get((party_id, role), {}).get(mpxn, _EMPTY)
 
     def holder_at(self, mpxn: str, role: Role, at: int) -> str | None:
+        self.ensure_meter(mpxn)
         timeline = self.timelines.get((mpxn, role))
         return timeline.holder_at(at) if timeline else None
 
@@ -129,6 +133,7 @@ class Snapshot:
         return [c for (_, m), cs in self.consents_at.items() if m == mpxn for c in cs]
 
     def occupancy_of(self, consumer_id: str, mpxn: str) -> PeriodSet:
+        self.ensure_meter(mpxn)
         return self.occupied.get(consumer_id, {}).get(mpxn, _EMPTY)
 
     # -- building and changing ---------------------------------------------------------------
