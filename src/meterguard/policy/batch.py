@@ -60,6 +60,7 @@ class RequestColumns:
     end: I64  # NONE: open-ended
     at: I64
     purpose: I32
+    generation: int = 0  # of the compiled indexes these columns point into
 
     def __len__(self) -> int:
         return len(self.party)
@@ -134,11 +135,16 @@ class BatchEngine:
         self._seen = 0
         self._dirty_meters: set[int] = set()
         self._dirty: I64 = np.zeros(0, dtype=np.int64)
+        self._generation = 0
+        self._epoch = 0
         self._compile()
 
     def _fresh(self) -> None:
         """Recompile after a registry-wide change or many changed meter points; otherwise note
         the changed meter points, whose requests the scalar engine answers until then."""
+        if self.facts.change_epoch != self._epoch:  # the change log was trimmed: start afresh
+            self._compile()
+            return
         changed = self.facts.changes[self._seen :]
         if not changed:
             return
@@ -155,6 +161,8 @@ class BatchEngine:
     def _compile(self) -> None:
         facts = self.facts
         facts.load_all()  # the arrays cover the whole registry
+        self._generation += 1
+        self._epoch = facts.change_epoch
         self._seen = len(facts.changes)
         self._dirty_meters = set()
         self._dirty = np.zeros(0, dtype=np.int64)
@@ -308,7 +316,8 @@ class BatchEngine:
     # -- encoding ------------------------------------------------------------------------------
 
     def encode(self, requests: Sequence[DataRequest]) -> RequestColumns:
-        """Columns for Python request objects (the slow way in; ``encode_arrays`` is faster)."""
+        """Columns for Python request objects; ``index_of`` encodes a dictionary-encoded column's
+        distinct values instead, which is faster for files."""
         self._fresh()
         party_index, subject_index = self.party_index, self.subject_index
         role_index = {r.value: i for i, r in enumerate(ROLES_IN_ORDER)}
@@ -324,7 +333,10 @@ class BatchEngine:
             np.array([NONE if r.start is None else r.start for r in requests], dtype=np.int64),
             np.array([NONE if r.end is None else r.end for r in requests], dtype=np.int64),
             np.array([r.at for r in requests], dtype=np.int64),
-            np.array([purposes.get(r.purpose, -1) for r in requests], dtype=np.int32),
+            np.array(
+                [purposes.setdefault(r.purpose, len(purposes)) for r in requests], dtype=np.int32
+            ),
+            self._generation,
         )
 
     def index_of(self, names: Sequence[str], kind: str) -> I32:
@@ -338,6 +350,13 @@ class BatchEngine:
             "item": {name: i for i, name in enumerate(ITEMS)},
             "purpose": self.purposes,
         }[kind]
+        if (
+            kind == "purpose"
+        ):  # a purpose no consent names still keeps its name, for the scalar engine
+            return np.array(
+                [self.purposes.setdefault(name, len(self.purposes)) for name in names],
+                dtype=np.int32,
+            )
         return np.array([table.get(name, -1) for name in names], dtype=np.int32)
 
     # -- deciding ------------------------------------------------------------------------------
@@ -349,6 +368,12 @@ class BatchEngine:
         requests beyond the arrays be decided by the scalar engine; without it they are rebuilt
         from the columns."""
         self._fresh()
+        if columns.generation != self._generation:
+            if requests is None:
+                raise ValueError(
+                    "the columns were encoded before the engine recompiled; encode them again"
+                )
+            columns = self.encode(requests)
         n = len(columns)
         code = np.full(n, _UNDECIDED, dtype=np.int8)
         P, R, C, It, S = columns.party, columns.role, columns.channel, columns.item, columns.subject
@@ -422,7 +447,9 @@ class BatchEngine:
         rel_start[all_time, 0] = BEGINNING
         rel_end[all_time, 0] = FOREVER
         # Requests about meter points changed since the arrays were compiled: the scalar engine.
-        fallback = np.isin(meter, self._dirty) if len(self._dirty) else np.zeros(n, dtype=np.bool_)
+        fallback = (
+            open_ & np.isin(meter, self._dirty) if len(self._dirty) else np.zeros(n, dtype=np.bool_)
+        )
         # Other Users: consents
         ou = open_ & (kind == 1)
         if ou.any():

@@ -71,11 +71,21 @@ class Snapshot:
     # meter point or device, a matrix version). The batch engine reads it to send requests about
     # changed meter points to the scalar engine until it next compiles, instead of recompiling.
     changes: list[str | None] = field(default_factory=list)
+    change_epoch: int = 0  # bumped when the log is trimmed, which tells readers to start afresh
     # A lazily built snapshot holds registry-wide facts (parties, fuels, consents, the matrix)
     # from the start and each meter point's appointments, occupancies and devices from the first
     # decision that touches it. An eager snapshot has no source and everything loaded.
     source: MeterSource | None = None
     loaded: set[str] = field(default_factory=set)
+
+    _CHANGE_LOG_LIMIT = 50_000
+
+    def _changed(self, mpxn: str | None) -> None:
+        """Note what a change touched (a meter point, or None: registry-wide)."""
+        if len(self.changes) >= self._CHANGE_LOG_LIMIT:
+            self.changes = []
+            self.change_epoch += 1
+        self.changes.append(mpxn)
 
     # -- loading on demand -------------------------------------------------------------------
 
@@ -192,24 +202,24 @@ class Snapshot:
 
     def put_party(self, party: Party) -> None:
         self.revision += 1
-        self.changes.append(None)
+        self._changed(None)
         self.parties[party.party_id] = party
 
     def put_meter_point(self, meter_point: MeterPoint) -> None:
         self.revision += 1
-        self.changes.append(None)
+        self._changed(None)
         self.fuels[meter_point.mpxn] = fuel_of(meter_point.mpxn)
 
     def put_matrix_version(self, version: MatrixVersion) -> None:
         self.revision += 1
-        self.changes.append(None)
+        self._changed(None)
         others = [v for v in self.matrix.versions if v.version != version.version]
         self.matrix = Matrix([*others, version])
 
     def set_appointments(self, mpxn: str, role: Role, appointments: Iterable[Appointment]) -> None:
         """Replace the whole history of one (meter point, role)."""
         self.revision += 1
-        self.changes.append(mpxn)
+        self._changed(mpxn)
         self.ensure_meter(mpxn)
         self._set_timeline(mpxn, role, Timeline(Tenure(a.party_id, a.period) for a in appointments))
 
@@ -227,7 +237,7 @@ class Snapshot:
     def set_occupancies(self, mpxn: str, occupancies: Iterable[Occupancy]) -> None:
         """Replace the whole occupancy history of one meter point."""
         self.revision += 1
-        self.changes.append(mpxn)
+        self._changed(mpxn)
         self.ensure_meter(mpxn)
         self._set_occupants(mpxn, Timeline(Tenure(o.consumer_id, o.period) for o in occupancies))
 
@@ -242,10 +252,10 @@ class Snapshot:
     def put_consent(self, consent: Consent) -> None:
         """Add a consent, or replace the stored one with the same id (a withdrawal, a notice)."""
         self.revision += 1
-        self.changes.append(consent.mpxn)
+        self._changed(consent.mpxn)
         old = self.consents.get(consent.consent_id)
         if old is not None and old.mpxn != consent.mpxn:
-            self.changes.append(old.mpxn)
+            self._changed(old.mpxn)
         if old is not None:
             siblings = self.consents_at.get((old.party_id, old.mpxn), [])
             self.consents_at[(old.party_id, old.mpxn)] = [
@@ -258,11 +268,11 @@ class Snapshot:
 
     def put_device(self, device: Device) -> None:
         self.revision += 1
-        self.changes.append(device.mpxn if device.guid in self.devices else None)
+        self._changed(device.mpxn if device.guid in self.devices else None)
         self.ensure_meter(device.mpxn)
         old = self.devices.get(device.guid)
         if old is not None and old.mpxn != device.mpxn:
-            self.changes.append(old.mpxn)
+            self._changed(old.mpxn)
         if old is not None:
             self.devices_at.get(old.mpxn, {}).pop(old.guid, None)
         self.devices[device.guid] = device

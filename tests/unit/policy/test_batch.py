@@ -151,6 +151,7 @@ def test_after_changes_to_meter_points_the_batch_answers_without_recompiling(
         world.snapshot.put_consent(replace(consent, withdrawn_at=consent.granted_at))
     world.snapshot.set_appointments(E1, Role.IS, [Appointment(E1, Role.IS, "S3", Period(0))])
     assert_same(engine, world.snapshot, requests)
+    assert_same(engine, world.snapshot, requests, with_objects=False)
     assert engine.cube is cube  # no recompile: the changed meter points went to the scalar engine
 
 
@@ -166,3 +167,66 @@ def test_a_registry_wide_change_recompiles_the_arrays() -> None:
     facts.put_party(change(facts.parties["OCTO"], roles=frozenset()))  # OCTO loses every role
     assert_same(engine, facts, requests)
     assert engine.cube is not cube
+
+
+def test_requests_about_a_changed_meter_point_keep_their_own_party_and_purpose() -> None:
+    from meterguard.domain.catalogue import Channel, Group
+    from meterguard.domain.period import Period
+    from meterguard.domain.time import parse_instant as t
+
+    from .world import AT, E1, consent, world
+
+    facts = world()
+    engine = BatchEngine(facts)
+    facts.put_consent(
+        consent(
+            "K9",
+            "BOB",
+            E1,
+            "tariff_switch",
+            {Group.CONSUMPTION},
+            Period(t("2024-10-01")),
+            "2025-01-01",
+            "2025-01-01",
+        )
+    )
+    requests = [
+        DataRequest(
+            "nope", "NOPE", "IS", Channel.API, "hh_consumption", E1, t("2025-02-01"), None, AT, ""
+        ),
+        DataRequest(
+            "new purpose",
+            "APP",
+            "OU",
+            Channel.API,
+            "hh_consumption",
+            E1,
+            t("2025-02-01"),
+            None,
+            AT,
+            "tariff_switch",
+        ),
+    ]
+    assert_same(engine, facts, requests, with_objects=False)
+    assert_same(engine, facts, requests)
+
+
+def test_columns_encoded_before_a_recompile_are_not_read_against_new_indexes() -> None:
+    import pytest
+
+    from meterguard.domain.meter_points import MeterPoint, Sector
+
+    from .world import world
+
+    facts = world()
+    engine = BatchEngine(facts)
+    requests = [data_request(case) for case in DATA_CASES]
+    columns = engine.encode(requests)
+    facts.put_meter_point(
+        MeterPoint("1400000000057", Sector.DOMESTIC, "_E")
+    )  # shifts device indexes
+    with pytest.raises(ValueError, match="encode them again"):
+        engine.decide(columns)
+    result = engine.decide(columns, requests)  # with the objects, they are encoded again
+    for i, request in enumerate(requests):
+        assert result.code(i) is decide(request, facts).code
