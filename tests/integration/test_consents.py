@@ -181,3 +181,33 @@ def test_a_notice_must_state_the_consents_purpose(hub: tuple[ConsentService, Clo
             right_to_withdraw="portal",
             actor="APP1",
         )
+
+
+def test_a_move_out_at_the_move_in_instant_is_refused(hub: tuple[ConsentService, Clock]) -> None:
+    service, _ = hub
+    with pytest.raises(ConsentRefused, match="instant it began"):
+        service.move_out(E1, "C-BOB", actor="x", at=t("2024-10-01"))
+
+
+def test_an_import_can_neither_undo_a_withdrawal_nor_change_a_consent_unrecorded(
+    hub: tuple[ConsentService, Clock], engine: Engine, tmp_path: Path
+) -> None:
+    import shutil
+
+    from meterguard.services.importing.problems import ImportRejected
+
+    service, _ = hub
+    service.withdraw("K1", actor="consumer:C-BOB")
+    with pytest.raises(ImportRejected) as rejected:
+        import_directory(engine, SMALL)  # K1 without withdrawn_at
+    assert str(rejected.value.problems[0]).startswith(
+        "consents.csv:2: withdrawn_at: consent K1 was withdrawn at"
+    )
+    folder = Path(shutil.copytree(SMALL, tmp_path / "folder"))
+    lines = (folder / "consents.csv").read_text().splitlines()
+    lines[2] = lines[2].replace("bill_reference", "card_check")  # K2's verification corrected
+    (folder / "consents.csv").write_text("\n".join([lines[0], lines[2]]) + "\n")
+    for name in ("readings.csv", "matrix.csv"):
+        (folder / name).unlink()
+    import_directory(engine, folder)
+    assert service.store.events("K2")[-1].event == "changed_by_import"

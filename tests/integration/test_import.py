@@ -408,3 +408,42 @@ def test_a_bad_parquet_row_is_named_by_its_row_number(engine: Engine, folder: Pa
     assert_nothing_written(
         engine, folder, "readings.parquet:2: ts: is not the start of a half hour"
     )
+
+
+def test_blank_lines_are_skipped_and_lines_are_physical(engine: Engine, folder: Path) -> None:
+    lines = (folder / "parties.csv").read_text().splitlines()
+    (folder / "parties.csv").write_text(
+        "\n".join([lines[0], lines[1], "", "BAD!,x,IS,large_supplier,,,,", *lines[2:]]) + "\n"
+    )
+    with (folder / "readings.csv").open("a") as handle:
+        handle.write("\n1012345678903,2025-01-15T01:00:00Z,0.2\n")
+    problems = rejected(engine, folder)
+    assert problems == [
+        "parties.csv:4: party_id: 'BAD!' is not a party id (2 to 32 of A-Z, 0-9, _)"
+    ]
+
+
+def test_parquet_values_that_do_not_convert_are_named_by_row(engine: Engine, folder: Path) -> None:
+    (folder / "readings.csv").unlink()
+    stamps = pa.array([1736899200000, 1736899200500], pa.timestamp("ms", tz="UTC"))
+    pq.write_table(
+        pa.table({"mpxn": ["1012345678903", "1012345678903"], "ts": stamps, "kwh": ["0.1", "abc"]}),
+        folder / "readings.parquet",
+    )
+    problems = rejected(engine, folder)
+    assert any(
+        p.startswith("readings.parquet:2: ts:") and "not a whole second" in p for p in problems
+    )
+    assert any(p.startswith("readings.parquet:2: kwh: 'abc' is not a number") for p in problems)
+
+
+def test_a_new_matrix_version_must_start_after_the_newest_stored_one(
+    engine: Engine, folder: Path
+) -> None:
+    import_directory(engine, SMALL)
+    append(folder / "matrix.csv", "2,2018-01-01,hh_consumption,IS,API,C")
+    assert_nothing_written(
+        engine,
+        folder,
+        "matrix.csv:9: effective_from: a new matrix version must come into force after",
+    )

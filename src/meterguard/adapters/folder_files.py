@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,12 +34,21 @@ class CsvFolder:
             return [column.strip() for column in next(csv.reader(handle), [])]
 
     def rows(self, file: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """Each row with the physical line it starts on; blank lines are skipped."""
         with self._open(file) as handle:
-            reader = csv.DictReader(handle, skipinitialspace=False)
-            line = 1
-            for row in reader:
-                yield line + 1, {k.strip(): (v or "") for k, v in row.items() if k is not None}
-                line = reader.line_num
+            reader = csv.reader(handle)
+            header = [column.strip() for column in next(reader, [])]
+            while True:
+                line = reader.line_num + 1
+                row = next(reader, None)
+                if row is None:
+                    return
+                if not any(value.strip() for value in row):
+                    continue
+                yield (
+                    line,
+                    {name: (row[i] if i < len(row) else "") for i, name in enumerate(header)},
+                )
 
     def _open(self, file: str) -> io.TextIOWrapper:
         # utf-8-sig: a spreadsheet's byte-order mark must not become part of the first column name.
@@ -100,9 +110,13 @@ class CsvReadings:
             i_mpxn, i_ts, i_kwh = at["mpxn"], at["ts"], at["kwh"]
             width = len(header)
             batch: list[RawReading] = []
-            line = 1
-            for row in reader:
-                line += 1
+            while True:
+                line = reader.line_num + 1  # the physical line this row starts on
+                row = next(reader, None)
+                if row is None:
+                    break
+                if not row:  # a blank line
+                    continue
                 if len(row) != width:
                     row = (row + [""] * width)[:width]
                 batch.append(RawReading(line, row[i_mpxn], row[i_ts], row[i_kwh]))
@@ -114,6 +128,26 @@ class CsvReadings:
 
     def position(self) -> int:
         return self._counter.count if self._counter else 0
+
+
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _seconds(column: pa.Array) -> list[Any]:
+    """Whole UTC seconds from a timestamp column of any unit; a value with a fraction of a second,
+    or in text, is passed on as text for the row's own check to name."""
+    if not pa.types.is_timestamp(column.type):
+        return column.cast(pa.string()).to_pylist()
+    per_second = _PER_SECOND[column.type.unit]
+    raw = pc.cast(column, pa.int64()).to_pylist()
+    return [
+        None
+        if value is None
+        else value // per_second
+        if value % per_second == 0
+        else f"{value / per_second} s (not a whole second)"
+        for value in raw
+    ]
 
 
 class ParquetReadings:
@@ -135,13 +169,12 @@ class ParquetReadings:
             batch_size=READINGS_BATCH_ROWS, columns=["mpxn", "ts", "kwh"]
         ):
             mpxns = batch.column("mpxn").cast(pa.string()).to_pylist()
-            ts_column = batch.column("ts")
-            if pa.types.is_timestamp(ts_column.type):
-                seconds = pc.cast(ts_column.cast(pa.timestamp("s", tz="UTC")), pa.int64())
-                stamps: list[str | int] = seconds.to_pylist()
-            else:
-                stamps = ts_column.cast(pa.string()).to_pylist()
-            kwhs = batch.column("kwh").cast(pa.float64()).to_pylist()
+            stamps = _seconds(batch.column("ts"))
+            kwh_column = batch.column("kwh")
+            try:
+                kwhs: list[Any] = kwh_column.cast(pa.float64()).to_pylist()
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                kwhs = kwh_column.cast(pa.string()).to_pylist()  # checked, and named, row by row
             first = self._position + 1
             rows = [
                 RawReading(first + i, m or "", "" if t is None else t, "" if k is None else k)

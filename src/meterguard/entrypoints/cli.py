@@ -433,6 +433,9 @@ def move_out(
         )
     except ConsentRefused as exc:
         raise _refused(exc) from None
+    except ValueError as exc:
+        err.print(f"refused: {exc}", markup=False)
+        raise typer.Exit(2) from None
     out.print(f"{consumer} moved out of {mpxn}; consents ended: {', '.join(ended) or 'none'}")
 
 

@@ -208,6 +208,10 @@ class ConsentService:
             raise ConsentRefused(
                 f"consumer {consumer_id} does not occupy {mpxn} at {format_instant(when)}"
             )
+        if when <= tenure.period.start:
+            raise ConsentRefused(
+                f"a move-out at {format_instant(when)} would end the occupancy the instant it began"
+            )
         ending = [
             c
             for c in self.facts.consents_at_meter(mpxn)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert
 
 from meterguard.adapters.storage import schema
 from meterguard.adapters.storage.readings_staging import ReadingsStaging, staging_for
-from meterguard.adapters.storage.records import TABLE_OF_FILE
+from meterguard.adapters.storage.records import TABLE_OF_FILE, consent_row
 from meterguard.services.importing.parsers import REGISTRY_FILES, MatrixRow
 from meterguard.services.importing.ports import ReadingCounts, StagedDuplicate
 from meterguard.services.importing.registry import Changes, Registry
@@ -122,6 +122,24 @@ class SqlImportWriter:
 
     def merge_readings(self) -> ReadingCounts:
         return self.staging.merge()
+
+    def record_consent_changes(self, changes: Changes, at: int, source: str) -> None:
+        rows = [
+            {
+                "consent_id": c.consent_id,
+                "event": event,
+                "at": at,
+                "actor": f"import of {source}",
+                "detail": json.dumps(consent_row(c), sort_keys=True),
+            }
+            for event, consents in (
+                ("imported", changes.inserted),
+                ("changed_by_import", changes.updated),
+            )
+            for c in consents
+        ]
+        if rows:
+            self.connection.execute(insert(schema.consent_events), rows)
 
     def record_run(self, finished_at: int, source: str, summary: dict[str, Any]) -> None:
         self.connection.execute(

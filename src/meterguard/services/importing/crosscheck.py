@@ -191,6 +191,17 @@ class CrossCheck:
             consent = row.record
             self._meter_point_fuel(file, row, consent.mpxn)
             self._party_holding(file, row, "party_id", consent.party_id, Role.OU)
+            stored = self.stored.consents.get((consent.consent_id,))
+            withdrawn = stored.withdrawn_at if stored is not None else None
+            if withdrawn is not None and (
+                consent.withdrawn_at is None or consent.withdrawn_at > withdrawn
+            ):
+                self._fail(
+                    file,
+                    row,
+                    "withdrawn_at",
+                    f"consent {consent.consent_id} was withdrawn at {format_instant(withdrawn)}; an import can neither undo nor postpone a withdrawal",
+                )
 
     def _matrix(self) -> None:
         file = "matrix.csv"
@@ -221,6 +232,15 @@ class CrossCheck:
                         "version",
                         f"matrix version {version} is already stored; publish a change as a new version",
                     )
+                continue
+            latest = max(stored_from.values(), default=None)
+            if latest is not None and start <= latest:
+                self._fail(
+                    file,
+                    row,
+                    "effective_from",
+                    f"a new matrix version must come into force after the newest stored one ({format_instant(latest)}): decisions already made keep their version",
+                )
                 continue
             first = folder_from.setdefault(version, (start, row))
             if first[0] != start:

@@ -114,7 +114,10 @@ def import_folder(
             }
         if report.changed:
             # An import that changes nothing writes nothing, not even a record of itself.
-            writer.record_run(clock(), folder.name, report.summary())
+            now = clock()
+            writer.record_run(now, folder.name, report.summary())
+            if "consents.csv" in changes:
+                writer.record_consent_changes(changes["consents.csv"], now, folder.name)
     return report
 
 

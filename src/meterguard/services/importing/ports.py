@@ -77,6 +77,10 @@ class ImportWriter(Protocol):
 
     def record_run(self, finished_at: int, source: str, summary: dict[str, Any]) -> None: ...
 
+    def record_consent_changes(self, changes: Changes, at: int, source: str) -> None:
+        """A consent event for each consent the import inserted or changed."""
+        ...
+
 
 class ImportStore(Protocol):
     def load_registry(self) -> Registry: ...
