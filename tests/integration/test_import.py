@@ -361,7 +361,9 @@ def test_a_new_matrix_version_needs_its_own_start(engine: Engine, folder: Path) 
     import_directory(engine, SMALL)
     append(folder / "matrix.csv", "2,2019-01-01,hh_consumption,IS,API,C")
     assert_nothing_written(
-        engine, folder, "matrix.csv:9: effective_from: matrix version 1 is already in force"
+        engine,
+        folder,
+        "matrix.csv:9: effective_from: a new matrix version must come into force after the newest stored one (2019-01-01T00:00:00Z)",
     )
     replace_line(folder / "matrix.csv", 9, "2,2026-01-01,hh_consumption,IS,API,C")
     report = import_directory(engine, folder)
@@ -446,4 +448,36 @@ def test_a_new_matrix_version_must_start_after_the_newest_stored_one(
         engine,
         folder,
         "matrix.csv:9: effective_from: a new matrix version must come into force after",
+    )
+
+
+def test_a_party_cannot_give_up_a_role_that_stored_rows_rely_on(
+    engine: Engine, folder: Path
+) -> None:
+    import_directory(engine, SMALL)
+    replace_line(folder / "parties.csv", 7, "APP1,Watt Watcher App,MAP,other_sec_party,,,,false")
+    assert_nothing_written(
+        engine,
+        folder,
+        "parties.csv:7: roles: party APP1 would no longer hold OU, which consent K1, consent K2, consent K3 rely on",
+    )
+
+
+def test_every_copy_of_a_duplicated_reading_is_named(engine: Engine, folder: Path) -> None:
+    for _ in range(2):
+        append(folder / "readings.csv", "1012345678903,2025-01-15T00:00:00Z,0.1")
+    problems = rejected(engine, folder)
+    assert [p for p in problems if "duplicate" in p] == [
+        "readings.csv:7: ts: duplicate of line 4 (same mpxn 1012345678903 and ts)",
+        "readings.csv:8: ts: duplicate of line 4 (same mpxn 1012345678903 and ts)",
+    ]
+
+
+def test_two_new_versions_may_not_share_a_start(engine: Engine, folder: Path) -> None:
+    append(folder / "matrix.csv", "2,2020-01-01,hh_consumption,IS,API,C")
+    append(folder / "matrix.csv", "3,2020-01-01,hh_consumption,IS,API,H")
+    assert_nothing_written(
+        engine,
+        folder,
+        "matrix.csv:10: effective_from: matrix version 2 is already in force from 2020-01-01T00:00:00Z",
     )

@@ -43,8 +43,8 @@ def validate_mpan_core(text: str) -> str:
         raise InvalidIdentifier(str(exc)) from exc
     if not parsed.distributor.is_valid:
         raise InvalidIdentifier(
-            f"MPAN core {text!r} has distributor id {text[:2]}, outside the DNO (10-23) "
-            "and IDNO (24-38) ranges"
+            f"MPAN core {text!r} has distributor id {text[:2]}, outside 01-38 "
+            "(DNOs 01-23, IDNOs 24-38, as the mpan package knows them)"
         )
     if not parsed.is_valid:
         raise InvalidIdentifier(

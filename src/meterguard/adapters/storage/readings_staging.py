@@ -133,12 +133,17 @@ class PostgresStaging:
             return []
         rows = self.connection.execute(
             text(
-                "SELECT max(line), min(line), mpxn, ts FROM mg_staged_readings "
-                "GROUP BY mpxn, ts HAVING count(*) > 1 ORDER BY max(line) LIMIT :limit"
+                "SELECT array_agg(line ORDER BY line), mpxn, ts FROM mg_staged_readings "
+                "GROUP BY mpxn, ts HAVING count(*) > 1 ORDER BY min(line) LIMIT :limit"
             ),
             {"limit": limit},
         )
-        return [StagedDuplicate(line, first, mpxn, ts) for line, first, mpxn, ts in rows]
+        # Every copy after the first is a duplicate of the first, as SQLite reports them.
+        return [
+            StagedDuplicate(line, lines[0], mpxn, ts)
+            for lines, mpxn, ts in rows
+            for line in lines[1:]
+        ][:limit]
 
     def merge(self) -> ReadingCounts:
         if not self.created:

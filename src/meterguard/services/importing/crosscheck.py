@@ -34,6 +34,7 @@ class CrossCheck:
         self.merged = merged
 
     def run(self) -> list[Problem]:
+        self._parties()
         self._appointments()
         self._occupancies()
         self._devices()
@@ -63,6 +64,36 @@ class CrossCheck:
         elif not any(party.holds(role) for role in roles):
             wanted = " or ".join(roles)
             self._fail(file, row, column, f"party {party_id} does not hold the role {wanted}")
+
+    def _parties(self) -> None:
+        """A party may not give up a role that stored rows still rely on."""
+        file = "parties.csv"
+        losing = {}
+        for row in self._rows(file):
+            stored = self.stored.parties.get((row.record.party_id,))
+            if stored is not None and stored.roles - row.record.roles:
+                losing[row.record.party_id] = (row, stored.roles - row.record.roles)
+        if not losing:
+            return
+        uses: dict[tuple[str, Role], list[str]] = defaultdict(list)
+        for a in self.merged.appointments.values():
+            uses[(a.party_id, a.role)].append(f"appointment at {a.mpxn}")
+        for c in self.merged.consents.values():
+            uses[(c.party_id, Role.OU)].append(f"consent {c.consent_id}")
+        for d in self.merged.devices.values():
+            if d.owner_party_id:
+                uses[(d.owner_party_id, Role.MAP)].append(f"ownership of device {d.guid}")
+        for party_id, (row, lost) in losing.items():
+            for role in sorted(lost):
+                relied = uses.get((party_id, role), [])
+                if relied:
+                    more = f" and {len(relied) - 3} more" if len(relied) > 3 else ""
+                    self._fail(
+                        file,
+                        row,
+                        "roles",
+                        f"party {party_id} would no longer hold {role}, which {', '.join(relied[:3])}{more} rely on",
+                    )
 
     def _appointments(self) -> None:
         file = "appointments.csv"
