@@ -24,7 +24,12 @@ run: setup
 	$(RUN) meterguard import $(DEMO_DIR)
 	$(RUN) meterguard status
 	@echo
+	@echo "Sample requests, decided as of their own time (no side effect):"
+	$(RUN) meterguard check $(DEMO_DIR)/requests.jsonl
+	@echo
 	@echo "MeterGuard's registry is loaded from $(DEMO_DIR) into ./meterguard.db. Try:"
+	@echo "  uv run meterguard explain \"\$$(sed -n 1p $(DEMO_DIR)/requests.jsonl)\"""
+	@echo "  uv run meterguard consent list"
 	@echo "  uv run meterguard status"
 	@echo "  uv run meterguard import $(DEMO_DIR)        # again: changes nothing"
 	@echo "  uv run meterguard demo-data /tmp/mg --meters 1000 --seed 7"

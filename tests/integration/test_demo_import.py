@@ -39,3 +39,26 @@ def test_a_demo_folder_imports_whole_and_again_changes_nothing(
     again = import_directory(engine, tmp_path / "demo")
     assert all(c["inserted"] == c["updated"] == c["deleted"] == 0 for c in again.files.values())
     assert table_counts(engine) == counts
+
+
+def test_the_demo_sample_requests_show_change_of_supplier_safety(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import json
+
+    from meterguard.adapters.demo_requests import write_sample_requests
+    from meterguard.bootstrap import facts
+    from meterguard.services.checking import check_lines
+
+    summary = write_demo_folder(tmp_path / "demo", meters=60, seed=1, as_of=AS_OF, days=1)
+    write_sample_requests(summary, AS_OF, tmp_path / "demo" / "requests.jsonl")
+    import_directory(engine, tmp_path / "demo")
+    lines = (tmp_path / "demo" / "requests.jsonl").read_text().splitlines()
+    codes = {d["request_id"]: d["code"] for d in map(json.loads, check_lines(lines, facts(engine)))}
+    assert codes["former-supplier-across-the-ssd"] == "PARTIAL"
+    assert codes["former-supplier-after-the-ssd"] == "OUTSIDE_ENTITLED_PERIOD"
+    assert codes["gaining-supplier-since-the-ssd"] == "OK"
+    assert codes["excluded-group-over-api"] == "EXCLUDED_GROUP"
+    assert codes["other-user-other-purpose"] == "NO_CONSENT"
+    assert codes["sr-6.23-by-the-gaining-supplier"] == "OK"
+    assert codes["sr-6.23-by-the-former-supplier"] == "NOT_ELIGIBLE"

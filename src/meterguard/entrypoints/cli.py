@@ -126,6 +126,7 @@ def demo_data(
 ) -> None:
     """Write a realistic, valid demo folder for `meterguard import`."""
     from meterguard.adapters.demo_data import write_demo_folder
+    from meterguard.adapters.demo_requests import write_sample_requests
 
     moment = (
         datetime.strptime(as_of, "%Y-%m-%d").replace(tzinfo=UTC)
@@ -153,7 +154,10 @@ def demo_data(
             readings_format="parquet" if parquet else "csv",
             progress=lambda rows: progress.update(task, completed=rows),
         )
-    out.print(f"wrote {folder} (as of {moment:%Y-%m-%d}):")
+    samples = write_sample_requests(summary, moment, folder / "requests.jsonl")
+    out.print(
+        f"wrote {folder} (as of {moment:%Y-%m-%d}), with {samples} sample requests in requests.jsonl:"
+    )
     out.print(summary)
 
 
