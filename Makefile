@@ -28,7 +28,7 @@ run: setup
 	$(RUN) meterguard check $(DEMO_DIR)/requests.jsonl
 	@echo
 	@echo "MeterGuard's registry is loaded from $(DEMO_DIR) into ./meterguard.db. Try:"
-	@echo "  uv run meterguard explain \"\$$(sed -n 1p $(DEMO_DIR)/requests.jsonl)\"""
+	@echo '  uv run meterguard explain "$$(sed -n 1p $(DEMO_DIR)/requests.jsonl)"'
 	@echo "  uv run meterguard consent list"
 	@echo "  uv run meterguard status"
 	@echo "  uv run meterguard import $(DEMO_DIR)        # again: changes nothing"
