@@ -62,6 +62,11 @@ class Period(_Bounds):
     def __repr__(self) -> str:
         return f"Period({self.start}, {self.end})"
 
+    @classmethod
+    def known_valid(cls, start: Instant, end: Instant) -> Period:
+        """For callers that have just established ``start < end``: skips the check."""
+        return tuple.__new__(cls, (start, end))
+
 
 class PeriodSet:
     """An immutable union of periods in sorted, disjoint, merged form."""
@@ -122,7 +127,11 @@ class PeriodSet:
 
     def stretch_containing(self, instant: Instant) -> Period | None:
         """The one maximal period of the set that holds ``instant``, if any."""
-        low, high = 0, len(self._periods)
+        periods = self._periods
+        if len(periods) == 1:  # most relationships are one stretch
+            only = periods[0]
+            return only if only[0] <= instant < only[1] else None
+        low, high = 0, len(periods)
         while low < high:
             middle = (low + high) // 2
             if self._periods[middle].end <= instant:

@@ -35,6 +35,7 @@ _APPOINTMENT_ROLES = frozenset(APPOINTMENT_ROLES)
 _EMPTY_BY_METER: dict[str, PeriodSet] = {}
 _EMPTY = PeriodSet.empty()
 _make = Decision._make  # tuple.__new__: several times cheaper than the keyword constructor
+_period = Period.known_valid
 
 
 def decide(request: Request, facts: Snapshot, trace: bool = False) -> Decision:
@@ -176,7 +177,7 @@ def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> D
                 At(start),
                 At(at),
             )
-        asked = Period(start, at if end is None or end > at else end)
+        asked = _period(start, at if end is None or end > at else end)  # start < both, checked
         if trace:
             reasons.append(("asks for data time {}, cut at the decision time {}", (asked, At(at))))
 
@@ -320,7 +321,7 @@ def _clip(window: tuple[Period, ...], asked: Period) -> tuple[Period, ...]:
             continue
         if start >= high:
             break
-        pieces.append(Period(start if start > low else low, end if end < high else high))
+        pieces.append(_period(start if start > low else low, end if end < high else high))
     return tuple(pieces)
 
 
