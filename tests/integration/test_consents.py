@@ -60,6 +60,19 @@ def grant(service: ConsentService, **overrides: object) -> str:
     return service.grant(**(fields | overrides)).consent_id  # type: ignore[arg-type]
 
 
+def notified(service: ConsentService) -> str:
+    """A consent granted and its written notice recorded: active from now."""
+    consent_id = grant(service)
+    service.record_notice(
+        consent_id,
+        time_periods="daily",
+        purpose="research",
+        right_to_withdraw="portal",
+        actor="APP1",
+    )
+    return consent_id
+
+
 def test_a_consent_grants_nothing_until_its_written_notice_and_everything_after(
     hub: tuple[ConsentService, Clock],
 ) -> None:
@@ -84,14 +97,7 @@ def test_a_consent_grants_nothing_until_its_written_notice_and_everything_after(
 
 def test_a_withdrawal_is_seen_by_the_very_next_decision(hub: tuple[ConsentService, Clock]) -> None:
     service, clock = hub
-    consent_id = grant(service)
-    service.record_notice(
-        consent_id,
-        time_periods="daily",
-        purpose="research",
-        right_to_withdraw="portal",
-        actor="APP1",
-    )
+    consent_id = notified(service)
     assert ask(service, clock.now) is Code.PARTIAL
     clock.now += 1
     service.withdraw(consent_id, actor="consumer:C-BOB", reason="changed my mind")
@@ -106,14 +112,7 @@ def test_a_withdrawal_is_seen_by_the_very_next_decision(hub: tuple[ConsentServic
 
 def test_changes_survive_a_restart(hub: tuple[ConsentService, Clock], engine: Engine) -> None:
     service, _ = hub
-    consent_id = grant(service)
-    service.record_notice(
-        consent_id,
-        time_periods="daily",
-        purpose="research",
-        right_to_withdraw="portal",
-        actor="APP1",
-    )
+    consent_id = notified(service)
     reloaded = load_snapshot(engine)
     assert reloaded.consents[consent_id] == service.facts.consents[consent_id]
 
@@ -122,14 +121,7 @@ def test_a_move_out_ends_the_occupancy_and_the_consents_given_there(
     hub: tuple[ConsentService, Clock], engine: Engine
 ) -> None:
     service, clock = hub
-    consent_id = grant(service)
-    service.record_notice(
-        consent_id,
-        time_periods="daily",
-        purpose="research",
-        right_to_withdraw="portal",
-        actor="APP1",
-    )
+    consent_id = notified(service)
     clock.now += 3600
     ended = service.move_out(E1, "C-BOB", actor="supplier:BRIT")
     assert consent_id in ended and "K1" in ended
