@@ -56,7 +56,7 @@ def test_init_creates_the_schema_at_the_url_from_the_environment(tmp_path: Path)
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = meterguard("init", cwd=tmp_path, env={"MG_DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
-    assert "schema revision 0002" in result.stdout
+    assert "schema revision 0003" in result.stdout
 
 
 def test_check_writes_one_decision_line_per_request_line(tmp_path: Path) -> None:

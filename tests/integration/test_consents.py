@@ -12,6 +12,7 @@ from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.snapshot_loader import load_snapshot
 from meterguard.bootstrap import import_directory
 from meterguard.domain.catalogue import Channel, Group
+from meterguard.domain.time import format_instant
 from meterguard.domain.time import parse_instant as t
 from meterguard.policy.decision import Code
 from meterguard.policy.engine import decide
@@ -203,3 +204,30 @@ def test_an_import_can_neither_undo_a_withdrawal_nor_change_a_consent_unrecorded
         (folder / name).unlink()
     import_directory(engine, folder)
     assert service.store.events("K2")[-1].event == "changed_by_import"
+
+
+def test_an_import_cannot_reopen_an_occupancy_ended_by_a_move_out(
+    hub: tuple[ConsentService, Clock], engine: Engine, tmp_path: Path
+) -> None:
+    import shutil
+
+    from meterguard.services.importing.problems import ImportRejected
+
+    service, clock = hub
+    consent_id = notified(service)
+    clock.now += 3600
+    service.move_out(E1, "C-BOB", actor="supplier:BRIT")
+    folder = Path(shutil.copytree(SMALL, tmp_path / "folder"))
+    for name in ("readings.csv", "consents.csv"):
+        (folder / name).unlink()
+    with pytest.raises(ImportRejected) as rejected:
+        import_directory(engine, folder)  # still says C-BOB occupies E1 open-ended
+    assert str(rejected.value.problems[0]).startswith(
+        "occupancies.csv:3: valid_to: C-BOB moved out of 1012345678903 at"
+    )
+    lines = (folder / "occupancies.csv").read_text().splitlines()
+    lines[2] = f"{E1},C-BOB,2024-10-01,{format_instant(clock.now)}"
+    (folder / "occupancies.csv").write_text("\n".join(lines) + "\n")
+    import_directory(engine, folder)  # the feed now agrees with the hub
+    assert ask(service, clock.now) is Code.CONSENT_NOT_ACTIVE
+    assert consent_id in service.facts.consents

@@ -49,10 +49,10 @@ class ConsentStore(Protocol):
     def events(self, consent_id: str) -> list[ConsentEvent]: ...
 
     def end_occupancy(
-        self, mpxn: str, consumer_id: str, at: Instant, events: list[ConsentEvent]
+        self, mpxn: str, consumer_id: str, at: Instant, actor: str, events: list[ConsentEvent]
     ) -> list[Occupancy]:
-        """End the consumer's occupancy at ``at``, record the events, in one transaction; return
-        the meter point's occupancies as they now are."""
+        """End the consumer's occupancy at ``at``, record the move-out and the events, in one
+        transaction; return the meter point's occupancies as they now are."""
         ...
 
 
@@ -223,7 +223,7 @@ class ConsentService:
             ConsentEvent(c.consent_id, "ended_by_move_out", when, actor, {"mpxn": mpxn})
             for c in ending
         ]
-        occupancies = self.store.end_occupancy(mpxn, consumer_id, when, events)
+        occupancies = self.store.end_occupancy(mpxn, consumer_id, when, actor, events)
         self.facts.set_occupancies(mpxn, occupancies)
         return [c.consent_id for c in ending]
 

@@ -56,7 +56,7 @@ class SqlConsentStore:
             ]
 
     def end_occupancy(
-        self, mpxn: str, consumer_id: str, at: int, events: list[ConsentEvent]
+        self, mpxn: str, consumer_id: str, at: int, actor: str, events: list[ConsentEvent]
     ) -> list[Occupancy]:
         table = schema.occupancies
         with self.engine.begin() as connection:
@@ -66,11 +66,16 @@ class SqlConsentStore:
                     and_(
                         table.c.mpxn == mpxn,
                         table.c.consumer_id == consumer_id,
-                        table.c.valid_from <= at,
+                        table.c.valid_from < at,
                     )
                 )
                 .where((table.c.valid_to.is_(None)) | (table.c.valid_to > at))
                 .values(valid_to=at)
+            )
+            connection.execute(
+                insert(schema.move_outs).values(
+                    mpxn=mpxn, consumer_id=consumer_id, at=at, actor=actor
+                )
             )
             if events:
                 connection.execute(insert(schema.consent_events), [_event_row(e) for e in events])

@@ -42,6 +42,13 @@ class SqlImportStore:
             for row in connection.execute(query).mappings():
                 record = TABLE_OF_FILE["matrix.csv"].from_row(row)
                 matrix[_KEY_OF["matrix.csv"](record)] = record
+            moves = schema.move_outs
+            for mpxn, consumer_id, at in connection.execute(
+                select(moves.c.mpxn, moves.c.consumer_id, moves.c.at)
+            ):
+                registry.move_outs[(mpxn, consumer_id)] = max(
+                    at, registry.move_outs.get((mpxn, consumer_id), at)
+                )
         return registry
 
     def meter_point_ids(self) -> set[str]:

@@ -170,6 +170,17 @@ consent_events = Table(
     Index(None, "consent_id", "at"),
 )
 
+# Move-outs recorded in the hub: a later import may not restate an occupancy past one.
+move_outs = Table(
+    "move_outs",
+    metadata,
+    Column("mpxn", String(13), ForeignKey("meter_points.mpxn"), nullable=False),
+    Column("consumer_id", String(64), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+    PrimaryKeyConstraint("mpxn", "consumer_id", "at"),
+)
+
 import_runs = Table(
     "import_runs",
     metadata,

@@ -127,7 +127,16 @@ class CrossCheck:
     def _occupancies(self) -> None:
         file = "occupancies.csv"
         for row in self._rows(file):
-            self._meter_point_fuel(file, row, row.record.mpxn)
+            occupancy = row.record
+            self._meter_point_fuel(file, row, occupancy.mpxn)
+            moved_out = self.stored.move_outs.get((occupancy.mpxn, occupancy.consumer_id))
+            if moved_out is not None and occupancy.period.start < moved_out < occupancy.period.end:
+                self._fail(
+                    file,
+                    row,
+                    "valid_to",
+                    f"{occupancy.consumer_id} moved out of {occupancy.mpxn} at {format_instant(moved_out)} (recorded in the hub); this row has the occupancy run on past it",
+                )
         self._overlaps(
             file,
             lambda o: o.mpxn,

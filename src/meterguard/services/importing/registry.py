@@ -19,6 +19,8 @@ class Registry:
     """Records keyed by file name, then by the row key of ``parsers.REGISTRY_FILES``."""
 
     records: dict[str, dict[tuple[object, ...], Any]] = field(default_factory=dict)
+    # (mpxn, consumer) -> the latest move-out recorded in the hub (``meterguard move-out``)
+    move_outs: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def of(self, file: str) -> dict[tuple[object, ...], Any]:
         return self.records.setdefault(file, {})
