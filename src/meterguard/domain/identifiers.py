@@ -82,7 +82,3 @@ def validate_guid(text: str) -> str:
             "such as 00-DB-12-34-56-78-90-A0"
         )
     return text
-
-
-def is_device_guid(text: str) -> bool:
-    return bool(_GUID.match(text))

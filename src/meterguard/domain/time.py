@@ -56,10 +56,6 @@ def from_datetime(moment: datetime) -> Instant:
     return int(moment.timestamp())
 
 
-def to_datetime(instant: Instant) -> datetime:
-    return datetime.fromtimestamp(instant, UTC)
-
-
 def from_date(day: date) -> Instant:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 

@@ -23,7 +23,7 @@ from meterguard.domain.catalogue import CATALOGUE, Channel, Group, SubjectKind, 
 from meterguard.domain.period import Period, PeriodSet
 from meterguard.domain.roles import ROLES, Relationship, Role
 from meterguard.domain.time import BEGINNING, FOREVER
-from meterguard.policy.decision import Code, Decision, Outcome
+from meterguard.policy.decision import Code, Decision
 from meterguard.policy.engine import decide_data
 from meterguard.policy.matrix import Access
 from meterguard.policy.requests import DataRequest
@@ -88,13 +88,6 @@ class BatchDecisions:
             Period(int(s), int(e))
             for s, e in zip(self.starts[lo:hi], self.ends[lo:hi], strict=True)
         )
-
-
-_OUTCOME = {Code.OK: Outcome.ALLOW, Code.PARTIAL: Outcome.PARTIAL}
-
-
-def outcome_of(code: Code) -> Outcome:
-    return _OUTCOME.get(code, Outcome.DENY)
 
 
 class _PeriodTable:

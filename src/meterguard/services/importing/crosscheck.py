@@ -186,8 +186,8 @@ class CrossCheck:
             file,
             row,
             "valid_from",
-            f"{describe(culprit)} {_text(period(culprit))} overlaps the {describe(other)} "
-            f"{_text(period(other))} ({where})",
+            f"{describe(culprit)} {period(culprit)} overlaps the {describe(other)} "
+            f"{period(other)} ({where})",
         )
 
     def _devices(self) -> None:
@@ -299,7 +299,3 @@ class CrossCheck:
                     "effective_from",
                     f"matrix version {owner} is already in force from {format_instant(start)}",
                 )
-
-
-def _text(period: Period) -> str:
-    return f"[{format_instant(period.start)}..{format_instant(period.end)})"
