@@ -73,6 +73,9 @@ def responsible_supplier_role(fuel: Fuel) -> Role:
     return Role.IS if fuel is Fuel.ELECTRICITY else Role.GS
 
 
+ROLE_BY_CODE: dict[str, Role] = {role.value: role for role in Role}
+
+
 def parse_role(text: str) -> Role:
     try:
         return Role(text)

@@ -42,6 +42,21 @@ ITEMS: tuple[str, ...] = tuple(CATALOGUE)
 GROUPS: tuple[Group, ...] = tuple(Group)
 CODES: tuple[Code, ...] = tuple(Code)
 _CODE = {code: np.int8(i) for i, code in enumerate(CODES)}
+# Text to index, for encoding requests; -1 (an unknown name) lands on each table's padding entry.
+_ROLE_INDEX = {r.value: i for i, r in enumerate(ROLES_IN_ORDER)}
+_CHANNEL_INDEX = {c.value: i for i, c in enumerate(CHANNELS)}
+_ITEM_INDEX = {name: i for i, name in enumerate(ITEMS)}
+# 0 appointment, 1 consent, 2 occupancy (MEU), 3 device owner (MAP), 4 manufacturer (DM); by role.
+_KIND_OF_RELATIONSHIP = {
+    Relationship.APPOINTMENT: 0,
+    Relationship.CONSENT: 1,
+    Relationship.OCCUPANCY: 2,
+    Relationship.DEVICE_OWNERSHIP: 3,
+    Relationship.DEVICE_MANUFACTURER: 4,
+}
+_RELATIONSHIP_KIND = np.array(
+    [_KIND_OF_RELATIONSHIP[ROLES[r].relationship] for r in ROLES_IN_ORDER] + [0], dtype=np.int64
+)
 _UNDECIDED = np.int8(-1)
 _FALLBACK = np.int8(-2)  # decided by the scalar engine
 _ACCESS = {Access.NOT_PERMITTED: 0, Access.CURRENT: 1, Access.HISTORIC: 2, Access.COMMUNITY: 3}
@@ -312,11 +327,8 @@ class BatchEngine:
         """Columns for Python request objects; ``index_of`` encodes a dictionary-encoded column's
         distinct values instead, which is faster for files."""
         self._fresh()
-        party_index, subject_index = self.party_index, self.subject_index
-        role_index = {r.value: i for i, r in enumerate(ROLES_IN_ORDER)}
-        channel_index = {c: i for i, c in enumerate(CHANNELS)}
-        item_index = {name: i for i, name in enumerate(ITEMS)}
-        purposes = self.purposes
+        party_index, subject_index, purposes = self.party_index, self.subject_index, self.purposes
+        role_index, channel_index, item_index = _ROLE_INDEX, _CHANNEL_INDEX, _ITEM_INDEX
         return RequestColumns(
             np.array([party_index.get(r.party_id, -1) for r in requests], dtype=np.int32),
             np.array([role_index.get(r.role, -1) for r in requests], dtype=np.int32),
@@ -335,21 +347,20 @@ class BatchEngine:
     def index_of(self, names: Sequence[str], kind: str) -> I32:
         """Indexes for distinct names (a dictionary-encoded column's dictionary)."""
         self._fresh()
-        table: dict[str, int] = {
-            "party": self.party_index,
-            "subject": self.subject_index,
-            "role": {r.value: i for i, r in enumerate(ROLES_IN_ORDER)},
-            "channel": {c.value: i for i, c in enumerate(CHANNELS)},
-            "item": {name: i for i, name in enumerate(ITEMS)},
-            "purpose": self.purposes,
-        }[kind]
         if (
             kind == "purpose"
         ):  # a purpose no consent names still keeps its name, for the scalar engine
+            purposes = self.purposes
             return np.array(
-                [self.purposes.setdefault(name, len(self.purposes)) for name in names],
-                dtype=np.int32,
+                [purposes.setdefault(name, len(purposes)) for name in names], dtype=np.int32
             )
+        table = {
+            "party": self.party_index,
+            "subject": self.subject_index,
+            "role": _ROLE_INDEX,
+            "channel": _CHANNEL_INDEX,
+            "item": _ITEM_INDEX,
+        }[kind]
         return np.array([table.get(name, -1) for name in names], dtype=np.int32)
 
     # -- deciding ------------------------------------------------------------------------------
@@ -407,7 +418,7 @@ class BatchEngine:
 
         # 9-10: relationship periods, padded to K columns per request
         meter = self.meter_of_subject[S]
-        kind = self._relationship_kind(R)
+        kind = _RELATIONSHIP_KIND[R]
         open_ = code == _UNDECIDED
         K = max(self.held.widest, 1)
         rel_start = np.full((n, K), FOREVER, dtype=np.int64)
@@ -487,20 +498,6 @@ class BatchEngine:
 
         decided = self._fallback(np.nonzero(fallback)[0], columns, requests, code)
         return BatchDecisions(code, offsets, starts, ends, decided)
-
-    def _relationship_kind(self, roles: I32) -> npt.NDArray[np.int64]:
-        """0 appointment, 1 consent, 2 occupancy (MEU), 3 device owner (MAP), 4 manufacturer (DM)."""
-        kinds = {
-            Relationship.APPOINTMENT: 0,
-            Relationship.CONSENT: 1,
-            Relationship.OCCUPANCY: 2,
-            Relationship.DEVICE_OWNERSHIP: 3,
-            Relationship.DEVICE_MANUFACTURER: 4,
-        }
-        table = np.array(
-            [kinds[ROLES[r].relationship] for r in ROLES_IN_ORDER] + [0], dtype=np.int64
-        )
-        return table[roles]
 
     def _consents(
         self,

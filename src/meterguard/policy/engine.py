@@ -11,14 +11,18 @@ from meterguard.domain.catalogue import CATALOGUE, Channel, Item, SubjectKind, i
 from meterguard.domain.consents import DEVICE_JOIN_PURPOSE
 from meterguard.domain.devices import Device
 from meterguard.domain.period import Period, PeriodSet
-from meterguard.domain.roles import APPOINTMENT_ROLES, Role, responsible_supplier_role
+from meterguard.domain.roles import (
+    APPOINTMENT_ROLES,
+    ROLE_BY_CODE,
+    Role,
+    responsible_supplier_role,
+)
 from meterguard.policy.decision import At, Code, Decision, Outcome, Reason
 from meterguard.policy.matrix import Access
 from meterguard.policy.relationships import consent_periods, describe_basis, non_consent_periods
 from meterguard.policy.requests import Action, DataRequest, Request, ServiceRequest
 from meterguard.policy.snapshot import Snapshot
 
-_ROLE_OF_CODE = {role.value: role for role in Role}
 _ACTIONS = {action.value: action for action in Action}
 _NONE: tuple[object, ...] = ()
 _ALLOW, _PARTIAL, _DENY = Outcome.ALLOW, Outcome.PARTIAL, Outcome.DENY
@@ -115,7 +119,7 @@ def decide_data(request: DataRequest, facts: Snapshot, trace: bool = False) -> D
 
     # 1-2: who (the common case tested inline; ``_who`` words the refusals)
     party = facts.parties.get(request.party_id)
-    role = _ROLE_OF_CODE.get(request.role)
+    role = ROLE_BY_CODE.get(request.role)
     if party is None or role is None or role not in party.roles:
         return _refuse_who(request, facts, reasons)
     if trace:
@@ -329,7 +333,7 @@ def decide_service(request: ServiceRequest, facts: Snapshot, trace: bool = False
     rid = request.request_id
     reasons: list[Reason] = []
     party = facts.parties.get(request.party_id)
-    role = _ROLE_OF_CODE.get(request.role)
+    role = ROLE_BY_CODE.get(request.role)
     if party is None or role is None or role not in party.roles:
         return _refuse_who(request, facts, reasons)
     action = _ACTIONS.get(request.action)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from meterguard.domain.catalogue import CATALOGUE, Channel, Item, SubjectKind, is_excluded
 from meterguard.domain.devices import Device
 from meterguard.domain.period import PeriodSet
-from meterguard.domain.roles import ROLES, Relationship, Role
+from meterguard.domain.roles import ROLE_BY_CODE, ROLES, Relationship, Role
 from meterguard.domain.time import BEGINNING, format_instant
 from meterguard.policy.decision import Code
 from meterguard.policy.matrix import Access, CellKey
@@ -59,7 +59,7 @@ def residual(
     party = facts.parties.get(party_id)
     if party is None:
         return Residual(at, Code.UNKNOWN_PARTY, f"no party {party_id}")
-    role = next((r for r in Role if r.value == role_code), None)
+    role = ROLE_BY_CODE.get(role_code)
     if role is None or role not in party.roles:
         return Residual(at, Code.ROLE_NOT_HELD, f"party {party_id} does not hold role {role_code}")
     item = CATALOGUE.get(item_name)

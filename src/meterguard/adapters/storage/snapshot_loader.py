@@ -18,12 +18,11 @@ from meterguard.domain.catalogue import Channel
 from meterguard.domain.devices import CspRegion, Device, DeviceStatus, DeviceType
 from meterguard.domain.identifiers import Fuel
 from meterguard.domain.period import Period
-from meterguard.domain.roles import Role
+from meterguard.domain.roles import ROLE_BY_CODE, Role
 from meterguard.domain.time import FOREVER
 from meterguard.policy.matrix import Access, CellKey, MatrixVersion
 from meterguard.policy.snapshot import MeterFacts, Snapshot
 
-_ROLE = {r.value: r for r in Role}
 _FUEL = {f.value: f for f in Fuel}
 _TYPE = {t.value: t for t in DeviceType}
 _STATUS = {s.value: s for s in DeviceStatus}
@@ -84,7 +83,7 @@ def _meter_facts(
     facts: dict[str, MeterFacts] = defaultdict(lambda: ([], [], []))
     for mpxn, role, party_id, start, end in appointment_rows:
         facts[mpxn][0].append(
-            (_ROLE[role], party_id, Period(start, FOREVER if end is None else end))
+            (ROLE_BY_CODE[role], party_id, Period(start, FOREVER if end is None else end))
         )
     for mpxn, consumer_id, start, end in occupancy_rows:
         facts[mpxn][1].append((consumer_id, Period(start, FOREVER if end is None else end)))
