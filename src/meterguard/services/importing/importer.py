@@ -90,8 +90,9 @@ def import_folder(
     known_meter_points = store.meter_point_ids() | {
         row.record.mpxn for row in parsed.get("meter_points.csv", {}).values()
     }
-    if readings is not None:
-        _check_readings_header(readings, problems)
+    readings_usable = readings is not None and _check_header(
+        readings.name, readings.columns(), READINGS_COLUMNS, problems
+    )
 
     # Readings are staged inside the transaction even when problems are already known, so that
     # duplicates are found and every problem is listed; any problem rolls everything back.
@@ -100,7 +101,7 @@ def import_folder(
             for spec in REGISTRY_FILES:
                 if spec.name in changes:
                     writer.write(spec.name, changes[spec.name])
-        if readings is not None and not _header_broken(readings):
+        if readings is not None and readings_usable:
             _stage_readings(readings, writer, known_meter_points, problems, on_progress)
         if problems:
             raise ImportRejected(_in_file_order(problems.listed), problems.more)
@@ -124,17 +125,8 @@ def import_folder(
 def _parse_file(
     folder: FolderSource, spec: FileSpec, problems: ProblemLog
 ) -> dict[tuple[object, ...], Incoming]:
-    header = folder.header(spec.name)
-    missing = [c for c in spec.columns if c not in header]
-    unknown = [c for c in header if c not in spec.columns]
-    for column in missing:
-        problems.add(Problem(spec.name, 1, column, "column is missing from the header"))
-    for column in unknown:
-        problems.add(
-            Problem(spec.name, 1, column, "is not a column of this file (see INTERCHANGE.md)")
-        )
     rows: dict[tuple[object, ...], Incoming] = {}
-    if missing:
+    if not _check_header(spec.name, folder.header(spec.name), spec.columns, problems):
         return rows
     for line, row in folder.rows(spec.name):
         reader = RowReader(spec.name, line, row)
@@ -179,22 +171,19 @@ def _changes(stored: Registry, spec: FileSpec, rows: dict[tuple[object, ...], In
     return change
 
 
-def _check_readings_header(readings: ReadingsSource, problems: ProblemLog) -> None:
-    header = readings.columns()
-    for column in READINGS_COLUMNS:
-        if column not in header:
-            problems.add(Problem(readings.name, 1, column, "column is missing from the header"))
+def _check_header(
+    file: str, header: list[str], columns: tuple[str, ...], problems: ProblemLog
+) -> bool:
+    """Name every missing and every unknown column; true when no column is missing."""
+    missing = [c for c in columns if c not in header]
+    for column in missing:
+        problems.add(Problem(file, 1, column, "column is missing from the header"))
     for column in header:
-        if column not in READINGS_COLUMNS:
+        if column not in columns:
             problems.add(
-                Problem(
-                    readings.name, 1, column, "is not a column of this file (see INTERCHANGE.md)"
-                )
+                Problem(file, 1, column, "is not a column of this file (see INTERCHANGE.md)")
             )
-
-
-def _header_broken(readings: ReadingsSource) -> bool:
-    return any(column not in readings.columns() for column in READINGS_COLUMNS)
+    return not missing
 
 
 class _TimestampParser:
