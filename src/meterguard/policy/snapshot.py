@@ -167,23 +167,18 @@ class Snapshot:
         snapshot.fuels = (
             dict(fuels) if fuels is not None else {m.mpxn: m.fuel for m in meter_points}
         )
-        by_slot: dict[tuple[str, Role], list[Tenure]] = defaultdict(list)
+        by_meter: dict[str, MeterFacts] = defaultdict(lambda: ([], [], []))
         for a in appointments:
-            by_slot[(a.mpxn, a.role)].append(Tenure(a.party_id, a.period))
-        snapshot._add_timelines(by_slot)
-        by_meter: dict[str, list[Tenure]] = defaultdict(list)
+            by_meter[a.mpxn][0].append((a.role, a.party_id, a.period))
         for o in occupancies:
-            by_meter[o.mpxn].append(Tenure(o.consumer_id, o.period))
-        for mpxn, tenures in by_meter.items():
-            snapshot._set_occupants(mpxn, Timeline(tenures))
-        devices_at = snapshot.devices_at
+            by_meter[o.mpxn][1].append((o.consumer_id, o.period))
         for device in devices:
-            snapshot.devices[device.guid] = device
-            devices_at.setdefault(device.mpxn, {})[device.guid] = device
+            by_meter[device.mpxn][2].append(device)
+        for mpxn, facts in by_meter.items():
+            snapshot._add_meter(mpxn, facts)
         for consent in consents:
-            snapshot.put_consent(consent)
+            snapshot._index_consent(consent)
         snapshot.matrix = Matrix(matrix_versions)
-        snapshot.revision = 0
         return snapshot
 
     def _add_timelines(self, by_slot: dict[tuple[str, Role], list[Tenure]]) -> None:
@@ -256,6 +251,10 @@ class Snapshot:
         old = self.consents.get(consent.consent_id)
         if old is not None and old.mpxn != consent.mpxn:
             self._changed(old.mpxn)
+        self._index_consent(consent)
+
+    def _index_consent(self, consent: Consent) -> None:
+        old = self.consents.get(consent.consent_id)
         if old is not None:
             siblings = self.consents_at.get((old.party_id, old.mpxn), [])
             self.consents_at[(old.party_id, old.mpxn)] = [

@@ -159,5 +159,4 @@ def load_snapshot(engine: Engine, lazy: bool = False) -> Snapshot:
     snapshot.source = SqlMeterSource(engine)
     if not lazy:
         snapshot.load_all()
-    snapshot.revision = 0
     return snapshot
