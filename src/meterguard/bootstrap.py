@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from meterguard.adapters.folder_files import CsvFolder, readings_source
+from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
@@ -51,3 +52,7 @@ def facts(engine: Engine, lazy: bool = True) -> Snapshot:
 
 def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
     return ConsentService(SqlConsentStore(engine), snapshot, system_clock)
+
+
+def audit_log(engine: Engine) -> SqlAuditLog:
+    return SqlAuditLog(engine)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -20,10 +19,12 @@ from rich.progress import (
 from rich.table import Table
 
 from meterguard import bootstrap
-from meterguard.adapters.storage.database import URL_VARIABLE, current_revision
+from meterguard.adapters.storage.database import current_revision
 from meterguard.adapters.storage.import_store import table_counts
 from meterguard.domain.catalogue import Group
 from meterguard.domain.time import format_instant, parse_instant
+from meterguard.entrypoints import cli_audit
+from meterguard.entrypoints.cli_common import ActorOption, DbOption, err, out
 from meterguard.policy.requests import BadRequest, parse_request
 from meterguard.services.checking import check_lines
 from meterguard.services.checking import explain as explain_request
@@ -36,18 +37,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar=URL_VARIABLE,
-        help="SQLAlchemy database URL (default sqlite:///meterguard.db).",
-        show_envvar=True,
-    ),
-]
 
 
 @app.command()
@@ -258,9 +247,6 @@ consent_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(consent_app, name="consent")
-ActorOption = Annotated[
-    str, typer.Option("--actor", help="Who makes the change (recorded with it).")
-]
 
 
 def _consents(db: str | None) -> ConsentService:
@@ -451,6 +437,10 @@ def status(db: DbOption = None) -> None:
     for name, count in table_counts(engine).items():
         table.add_row(name, f"{count:,}")
     out.print(table)
+
+
+# Each area of the command line registers its own commands (see cli_common.py).
+cli_audit.register(app)
 
 
 def main() -> None:

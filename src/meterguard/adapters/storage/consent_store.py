@@ -7,6 +7,7 @@ import json
 from sqlalchemy import Engine, and_, insert, select, update
 
 from meterguard.adapters.storage import schema
+from meterguard.adapters.storage.changes import CONSENTS, OCCUPANCIES, note_changes
 from meterguard.adapters.storage.records import consent_row, occupancy_from
 from meterguard.domain.consents import Consent
 from meterguard.domain.occupancy import Occupancy
@@ -36,6 +37,7 @@ class SqlConsentStore:
             else:
                 connection.execute(insert(consents).values(row))
             connection.execute(insert(schema.consent_events), [_event_row(event)])
+            note_changes(connection, [(consent.mpxn, CONSENTS)], event.at)
 
     def add_events(self, events: list[ConsentEvent]) -> None:
         if events:
@@ -79,6 +81,7 @@ class SqlConsentStore:
             )
             if events:
                 connection.execute(insert(schema.consent_events), [_event_row(e) for e in events])
+            note_changes(connection, [(mpxn, OCCUPANCIES), (mpxn, CONSENTS)], at)
             rows = connection.execute(select(table).where(table.c.mpxn == mpxn)).mappings()
             return [occupancy_from(r) for r in rows]
 

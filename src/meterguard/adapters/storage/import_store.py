@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, update
 
+from meterguard.adapters.storage import changes as changes_feed
 from meterguard.adapters.storage import schema
+from meterguard.adapters.storage.changes import note_changes
 from meterguard.adapters.storage.readings_staging import ReadingsStaging, staging_for
 from meterguard.adapters.storage.records import TABLE_OF_FILE, consent_row
 from meterguard.services.importing.parsers import REGISTRY_FILES, MatrixRow
@@ -69,8 +71,10 @@ class SqlImportWriter:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.staging: ReadingsStaging = staging_for(connection)
+        self.touched: set[tuple[str | None, str]] = set()
 
     def write(self, file: str, changes: Changes) -> None:
+        self.touched |= _touched(file, changes)
         if file == "matrix.csv":
             self._write_matrix_versions(changes.inserted)
         mapping = TABLE_OF_FILE[file]
@@ -149,6 +153,7 @@ class SqlImportWriter:
             self.connection.execute(insert(schema.consent_events), rows)
 
     def record_run(self, finished_at: int, source: str, summary: dict[str, Any]) -> None:
+        note_changes(self.connection, self.touched, finished_at)
         self.connection.execute(
             insert(schema.import_runs),
             {
@@ -157,6 +162,25 @@ class SqlImportWriter:
                 "summary": json.dumps(summary, sort_keys=True),
             },
         )
+
+
+# Which change-feed entry each file's rows make: per meter point, or registry-wide (None).
+_KIND_OF_FILE = {
+    "appointments.csv": changes_feed.APPOINTMENTS,
+    "occupancies.csv": changes_feed.OCCUPANCIES,
+    "devices.csv": changes_feed.DEVICES,
+    "consents.csv": changes_feed.CONSENTS,
+}
+
+
+def _touched(file: str, changes: Changes) -> set[tuple[str | None, str]]:
+    records = [*changes.inserted, *changes.updated, *changes.deleted]
+    if not records:
+        return set()
+    kind = _KIND_OF_FILE.get(file)
+    if kind is None:  # parties, meter points, the matrix, critical alerts
+        return {(None, changes_feed.REGISTRY)}
+    return {(record.mpxn, kind) for record in records}
 
 
 def table_counts(engine: Engine) -> dict[str, int]:

@@ -189,3 +189,56 @@ import_runs = Table(
     Column("source", Text, nullable=False),
     Column("summary", Text, nullable=False, comment="JSON: per file, inserted/updated/unchanged"),
 )
+
+# The audit log (ACCESS-RULES 10): append-only, each entry carrying the hash of the one before.
+# ``mpxn`` and the data-time envelope ``data_from``/``data_to`` let a consumer's view select the
+# entries about their meter point that overlap their occupancy; the periods themselves are JSON.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", BigInteger, nullable=False),
+    Column("party_id", String(64), nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("action", String(64), nullable=False, comment="data item, service action or event"),
+    Column("subject", String(64), nullable=False),
+    Column("mpxn", String(13)),
+    Column("data_from", BigInteger),
+    Column("data_to", BigInteger),
+    Column("asked", Text, nullable=False, comment="JSON: periods asked"),
+    Column("allowed", Text, nullable=False, comment="JSON: periods released"),
+    Column("decision", String(16), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column(
+        "basis", Text, nullable=False, comment="legal basis: appointment, consent or matrix cell"
+    ),
+    Column("request_id", String(128), nullable=False),
+    Column("detail", Text, nullable=False, comment="JSON: anything else worth keeping"),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index(None, "mpxn", "seq"),
+    Index(None, "party_id", "seq"),
+)
+
+# One row: the newest entry's sequence number and hash. Appending first updates this row, which
+# serialises appenders on both databases (a row lock on PostgreSQL, the write lock on SQLite).
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Every change to the registry, in commit order: a meter point, or NULL for a registry-wide change
+# (a party, a new meter point, a matrix version). Each process's snapshot reads what is new here
+# before it decides, so no process decides from facts another process has changed.
+registry_changes = Table(
+    "registry_changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("mpxn", String(13)),
+    Column("kind", String(32), nullable=False),
+    Column("at", BigInteger, nullable=False),
+)

@@ -1,0 +1,170 @@
+"""The audit log in the database: appended in the caller's transaction, read back, verified.
+
+``append_audit`` takes the caller's connection, so an entry commits with the release it records or
+not at all. Appenders first update the one ``audit_head`` row, which serialises them (a row lock on
+PostgreSQL; on SQLite, whose driver opens the transaction at the first write, the database's write
+lock), then chain their entries after the head and move it. On PostgreSQL a trigger refuses any
+UPDATE, DELETE or TRUNCATE of ``audit_log`` (migration 0004).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from meterguard.adapters.storage import schema
+from meterguard.domain.period import Period
+from meterguard.domain.time import BEGINNING, FOREVER, parse_instant
+from meterguard.services.audit import (
+    AuditEntry,
+    AuditRecord,
+    ChainReport,
+    canonical_fields,
+    chain,
+    verify_chain,
+)
+
+_log, _head = schema.audit_log, schema.audit_head
+_READ_BATCH = 10_000
+
+
+def append_audit(
+    connection: Connection, records: Sequence[AuditRecord], at: int
+) -> list[AuditEntry]:
+    """Chain ``records`` after the newest entry, inside the caller's transaction."""
+    if not records:
+        return []
+    # The first write of the transaction: it takes the lock that orders appenders.
+    connection.execute(update(_head).where(_head.c.id == 1).values(seq=_head.c.seq))
+    last_seq, last_hash = connection.execute(
+        select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)
+    ).one()
+    entries = chain(records, at, last_seq, last_hash)
+    connection.execute(insert(_log), [_row(entry) for entry in entries])
+    newest = entries[-1]
+    connection.execute(
+        update(_head).where(_head.c.id == 1).values(seq=newest.seq, hash=newest.hash)
+    )
+    return entries
+
+
+def _row(entry: AuditEntry) -> dict[str, Any]:
+    r = entry.record
+    envelope = r.data_envelope
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "party_id": r.party_id,
+        "role": r.role,
+        "channel": r.channel,
+        "action": r.action,
+        "subject": r.subject,
+        "mpxn": r.mpxn,
+        "data_from": envelope[0] if envelope else None,
+        "data_to": envelope[1] if envelope else None,
+        "asked": json.dumps(entry.canonical()["asked"]),
+        "allowed": json.dumps(entry.canonical()["allowed"]),
+        "decision": r.decision,
+        "code": r.code,
+        "basis": r.basis,
+        "request_id": r.request_id,
+        "detail": json.dumps(dict(r.detail), sort_keys=True),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def _periods(text: str) -> tuple[Period, ...]:
+    return tuple(
+        Period(parse_instant(start) if start else BEGINNING, parse_instant(end) if end else FOREVER)
+        for start, end in json.loads(text)
+    )
+
+
+def _entry(row: Any) -> AuditEntry:
+    record = AuditRecord(
+        party_id=row.party_id,
+        role=row.role,
+        channel=row.channel,
+        action=row.action,
+        subject=row.subject,
+        decision=row.decision,
+        code=row.code,
+        mpxn=row.mpxn,
+        asked=_periods(row.asked),
+        allowed=_periods(row.allowed),
+        basis=row.basis,
+        request_id=row.request_id,
+        detail=json.loads(row.detail),
+    )
+    return AuditEntry(row.seq, row.at, record, row.prev_hash, row.hash)
+
+
+def _stored_fields(row: Any) -> dict[str, Any]:
+    """The canonical fields exactly as stored, for verification: nothing re-derived."""
+    fields = canonical_fields(row.seq, row.at, _entry(row).record, row.prev_hash)
+    fields["asked"] = json.loads(row.asked)
+    fields["allowed"] = json.loads(row.allowed)
+    return fields
+
+
+class SqlAuditLog:
+    """``AuditLog`` over SQLAlchemy, with the reads and the verification."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def append(self, records: Sequence[AuditRecord], at: int) -> list[AuditEntry]:
+        with self.engine.begin() as connection:
+            return append_audit(connection, records, at)
+
+    def entries(
+        self,
+        *,
+        mpxn: str | None = None,
+        party_id: str | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[AuditEntry]:
+        query = select(_log).where(_log.c.seq > after_seq)
+        if mpxn is not None:
+            query = query.where(_log.c.mpxn == mpxn)
+        if party_id is not None:
+            query = query.where(_log.c.party_id == party_id)
+        query = query.order_by(_log.c.seq.desc() if newest_first else _log.c.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            return [_entry(row) for row in connection.execute(query)]
+
+    def head(self) -> tuple[int, str]:
+        with self.engine.connect() as connection:
+            seq, digest = connection.execute(
+                select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)
+            ).one()
+        return int(seq), str(digest)
+
+    def verify(self) -> ChainReport:
+        """Walk the whole chain in seq order, in batches, and name the first broken entry."""
+        with self.engine.connect() as connection:
+            head = connection.execute(
+                select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)
+            ).one()
+            report = verify_chain(self._stored(connection), (int(head[0]), str(head[1])))
+        return report
+
+    def _stored(self, connection: Connection) -> Iterator[tuple[dict[str, Any], str]]:
+        after = 0
+        while True:
+            rows = connection.execute(
+                select(_log).where(_log.c.seq > after).order_by(_log.c.seq).limit(_READ_BATCH)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _stored_fields(row), row.hash
+            after = rows[-1].seq
