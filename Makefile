@@ -22,6 +22,8 @@ setup: .venv/.synced
 run: setup
 	@test -f $(DEMO_DIR)/parties.csv || $(RUN) meterguard demo-data $(DEMO_DIR) --meters $(DEMO_METERS) --days $(DEMO_DAYS) --seed 1
 	$(RUN) meterguard import $(DEMO_DIR)
+	@test -f $(DEMO_DIR)/messages.csv || $(RUN) meterguard demo-messages $(DEMO_DIR) --days $(DEMO_DAYS)
+	$(RUN) meterguard ingest $(DEMO_DIR)/messages.csv
 	$(RUN) meterguard status
 	@echo
 	@echo "Sample requests, decided as of their own time (no side effect):"
@@ -31,6 +33,8 @@ run: setup
 	@echo '  uv run meterguard explain "$$(sed -n 1p $(DEMO_DIR)/requests.jsonl)"'
 	@echo "  uv run meterguard consent list"
 	@echo "  uv run meterguard status"
+	@echo "  uv run meterguard report cos                # meters still holding a former supplier's credentials"
+	@echo "  uv run meterguard deliveries --party LUMEN_ENERGY"
 	@echo "  uv run meterguard import $(DEMO_DIR)        # again: changes nothing"
 	@echo "  uv run meterguard demo-data /tmp/mg --meters 1000 --seed 7"
 	@echo "  uv run meterguard --help"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -276,11 +277,36 @@ def service_request(
         raise typer.Exit(1)
 
 
+def demo_messages(
+    folder: Annotated[
+        Path,
+        typer.Argument(exists=True, file_okay=False, help="A folder written by demo-data."),
+    ],
+    days: Annotated[int, typer.Option(min=1, help="Days of messages, ending at --as-of.")] = 14,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="The demo world's 'now', YYYY-MM-DD (default: today, UTC)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same messages.")] = 1,
+) -> None:
+    """Write messages.csv into a demo folder: what its meters send, for `meterguard ingest`."""
+    from meterguard.adapters.demo_messages import write_demo_messages
+
+    moment = (
+        datetime.strptime(as_of, "%Y-%m-%d").replace(tzinfo=UTC)
+        if as_of
+        else datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    count = write_demo_messages(folder, as_of=moment, days=days, seed=seed)
+    out.print(f"wrote {count:,} messages to {folder / 'messages.csv'}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(ingest)
     app.command()(deliveries)
     app.command()(purge)
     app.command()(reroute)
     app.command("service-request")(service_request)
+    app.command("demo-messages")(demo_messages)
     app.add_typer(quarantine_app, name="quarantine")
     app.add_typer(report_app, name="report")
