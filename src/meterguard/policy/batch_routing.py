@@ -163,16 +163,22 @@ class BatchRouter:
         packed = (meter.astype(np.int64) << _TIME_BITS) | _packed_time(ts)
         position = np.searchsorted(self._keys, packed, side="right") - 1
         held = (self._tenure_meter[position] == meter) & (ts < self._tenure_end[position])
-        supplier = np.where(held, self._tenure_holder[position], np.int32(-1)).astype(np.int32)
+        supplier: I32 = np.where(held, self._tenure_holder[position], np.int32(-1))
         holder = self._device_holder[device]
-        second = np.where(
+        second: I32 = np.where(
             held & columns.critical & (holder >= 0) & (holder != supplier), holder, np.int32(-1)
-        ).astype(np.int32)
-        outcome = np.full(len(ts), DELIVERED, dtype=np.int8)
-        outcome[~held] = QUARANTINED
-        outcome[device_meter != meter] = DEVICE_ELSEWHERE
-        outcome[device < 0] = UNKNOWN_DEVICE
-        outcome[meter < 0] = UNKNOWN_METER_POINT
+        )
+        outcome: I8 = (~held).astype(np.int8)  # DELIVERED 0, QUARANTINED 1
+        # Rejections are rare: each mask is written only when it has something to say.
+        for mask, code in (
+            (device_meter != meter, DEVICE_ELSEWHERE),
+            (device < 0, UNKNOWN_DEVICE),
+            (meter < 0, UNKNOWN_METER_POINT),
+        ):
+            if mask.any():
+                outcome[mask] = code
+                supplier[mask] = -1
+                second[mask] = -1
         return BatchRoutes(outcome, supplier, second)
 
     def route_of(self, routes: BatchRoutes, i: int) -> Route:
