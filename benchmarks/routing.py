@@ -161,9 +161,15 @@ class DictBisectRouter:
         return (supplier,)
 
 
-def timed(work: Callable[[], object]) -> float:
-    started = time.perf_counter()
+CPU: dict[str, float] = {}  # label -> CPU seconds of the last timed work of that label
+
+
+def timed(work: Callable[[], object], label: str = "") -> float:
+    """Wall seconds; the process's CPU seconds go to ``CPU[label]``. On a shared machine the
+    two differ by the time the process waited for a core."""
+    started, cpu = time.perf_counter(), time.process_time()
     work()
+    CPU[label] = time.process_time() - cpu
     return time.perf_counter() - started
 
 
@@ -172,7 +178,7 @@ def route_all(route: Callable[[str, str, int, str, str], object], batch: list[Me
         route(mpxn, guid, ts, kind, code)
 
 
-def decisions(meters: int, count: int) -> list[tuple[str, str, str, str]]:
+def decisions(meters: int, count: int) -> list[tuple[str, ...]]:
     rng = random.Random(7)
     started = time.perf_counter()
     facts, mpxns, guids = world(meters, rng)
@@ -183,25 +189,27 @@ def decisions(meters: int, count: int) -> list[tuple[str, str, str, str]]:
           f"{time.perf_counter() - started:.1f} s", file=sys.stderr)  # fmt: skip
 
     router = Router(facts, CRITICAL)
-    cold = timed(lambda: route_all(router.route, sample))
-    warm = timed(lambda: route_all(router.route, sample))
+    cold = timed(lambda: route_all(router.route, sample), "cold")
+    warm = timed(lambda: route_all(router.route, sample), "warm")
     anchor = DictBisectRouter(facts, CRITICAL)
-    anchor_time = timed(lambda: route_all(anchor.route, sample))
+    anchor_time = timed(lambda: route_all(anchor.route, sample), "anchor")
 
     compile_started = time.perf_counter()
     batch_router = BatchRouter(facts, CRITICAL)
     compile_time = time.perf_counter() - compile_started
-    encode_time = route_time = 0.0
+    encode_time = route_time = encode_cpu = route_cpu = 0.0
     agree = 0
     for start in range(0, count, BATCH):
         chunk = sample[start : start + BATCH]
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         columns = batch_router.encode(*(list(c) for c in zip(*chunk, strict=True)))
-        encoded = time.perf_counter()
+        encoded, encoded_cpu = time.perf_counter(), time.process_time()
         routes = batch_router.route(columns)
-        routed = time.perf_counter()
+        routed, routed_cpu = time.perf_counter(), time.process_time()
         encode_time += encoded - began
         route_time += routed - encoded
+        encode_cpu += encoded_cpu - began_cpu
+        route_cpu += routed_cpu - encoded_cpu
         for i, message in enumerate(chunk):  # every answer, checked three ways (not timed)
             scalar = router.route(*message)
             if batch_router.route_of(routes, i) != scalar:
@@ -216,23 +224,26 @@ def decisions(meters: int, count: int) -> list[tuple[str, str, str, str]]:
     print(f"outcomes: delivered {outcomes[0]:,}, quarantined {outcomes[1]:,}; "
           f"{agree:,} answers agree", file=sys.stderr)  # fmt: skip
 
-    def rate(seconds: float) -> str:
-        return f"{count / seconds:,.0f}"
+    def row(label: str, wall: float, cpu: float) -> tuple[str, ...]:
+        return (
+            label,
+            f"{wall:.3f}",
+            f"{count / wall:,.0f}",
+            f"{cpu:.3f}",
+            f"{count / cpu:,.0f}" if cpu else "",
+            f"{cpu / count * 1e9:,.0f} ns",
+        )
 
     return [
-        ("Router.route, one at a time, first pass (compiles each device)", f"{cold:.2f}",
-         rate(cold), f"{cold / count * 1e9:,.0f} ns"),
-        ("Router.route, one at a time, steady state", f"{warm:.2f}", rate(warm),
-         f"{warm / count * 1e9:,.0f} ns"),
-        ("anchor: dict + bisect, one at a time", f"{anchor_time:.2f}", rate(anchor_time),
-         f"{anchor_time / count * 1e9:,.0f} ns"),
-        (f"BatchRouter.route, batches of {BATCH:,} (encoded columns)", f"{route_time:.3f}",
-         rate(route_time), f"{route_time / count * 1e9:,.0f} ns"),
-        (f"BatchRouter.encode, batches of {BATCH:,} (text ids to columns)", f"{encode_time:.2f}",
-         rate(encode_time), f"{encode_time / count * 1e9:,.0f} ns"),
-        ("BatchRouter encode + route", f"{encode_time + route_time:.2f}",
-         rate(encode_time + route_time), f"{(encode_time + route_time) / count * 1e9:,.0f} ns"),
-        ("BatchRouter compile (once per snapshot revision)", f"{compile_time:.2f}", "", ""),
+        row("Router.route, one at a time, first pass (compiles each device)", cold, CPU["cold"]),
+        row("Router.route, one at a time, steady state", warm, CPU["warm"]),
+        row("anchor: dict + bisect, one at a time", anchor_time, CPU["anchor"]),
+        row(f"BatchRouter.route, batches of {BATCH:,} (encoded columns)", route_time, route_cpu),
+        row(f"BatchRouter.encode, batches of {BATCH:,} (text ids to columns)", encode_time,
+            encode_cpu),
+        row("BatchRouter encode + route", encode_time + route_time, encode_cpu + route_cpu),
+        ("BatchRouter compile (once per snapshot revision)", f"{compile_time:.2f}", "", "", "",
+         ""),
     ]  # fmt: skip
 
 
@@ -348,7 +359,7 @@ def drop_postgres(name: str) -> None:
         )
 
 
-def ingest(meters: int, count: int) -> list[tuple[str, str, str, str]]:
+def ingest(meters: int, count: int) -> list[tuple[str, ...]]:
     folder = demo_registry(meters)
     path, devices = message_file(folder, count)
     rows = []
@@ -375,18 +386,18 @@ def ingest(meters: int, count: int) -> list[tuple[str, str, str, str]]:
                     drop_postgres(name)
             label = f"{database}: {meters:,} meter points ({devices:,} meters), {count:,} messages"
             rows.append((f"{label}, meterguard ingest", f"{seconds:.1f}",
-                         f"{count / seconds:,.0f}", ""))  # fmt: skip
+                         f"{count / seconds:,.0f}"))  # fmt: skip
             rows.append((f"{label}, same file again (all duplicates)", f"{again:.1f}",
-                         f"{count / again:,.0f}", ""))  # fmt: skip
+                         f"{count / again:,.0f}"))  # fmt: skip
             rows.append((f"{label}, floor: plain inserts, no routing", f"{floor_seconds:.1f}",
-                         f"{count / floor_seconds:,.0f}", ""))  # fmt: skip
+                         f"{count / floor_seconds:,.0f}"))  # fmt: skip
     return rows
 
 
-def table(title: str, rows: list[tuple[str, str, str, str]]) -> None:
+def table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     print(f"\n{title}\n")
-    print("| work | seconds | messages/s | per message |")
-    print("|---|---:|---:|---:|")
+    print("| " + " | ".join(header) + " |")
+    print("|---|" + "---:|" * (len(header) - 1))
     for row in rows:
         print("| " + " | ".join(row) + " |")
 
@@ -403,11 +414,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     table(
         f"Routing decisions, {args.meters:,} meter points, {args.messages:,} messages",
+        ("work", "wall s", "messages/s (wall)", "CPU s", "messages/s (CPU)", "CPU per message"),
         decisions(args.meters, args.messages),
     )
     if not args.skip_ingest:
         table(
             "Ingest end to end (file to committed deliveries), `meterguard ingest` as a process",
+            ("work", "wall s", "messages/s"),
             ingest(args.ingest_meters, args.ingest_messages),
         )
     load_after = os.getloadavg()
