@@ -73,12 +73,14 @@ def upgrade() -> None:
         sa.Column("actor", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("purge_id", name="pk_quarantine_purges"),
     )
-    op.create_table(
+    cursor = op.create_table(
         "routing_cursor",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("change_seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_routing_cursor"),
     )
+    # The one row exists from the start, so that correctors always lock it before they read.
+    op.bulk_insert(cursor, [{"id": 1, "change_seq": 0}])
 
 
 def downgrade() -> None:
