@@ -22,6 +22,7 @@ from typing import NamedTuple
 from meterguard.domain.devices import Device
 from meterguard.domain.identifiers import Fuel
 from meterguard.domain.roles import responsible_supplier_role
+from meterguard.domain.time import FOREVER
 from meterguard.policy.snapshot import Snapshot
 
 READ = "read"
@@ -68,9 +69,11 @@ REJECT_UNKNOWN_DEVICE = Route(Outcome.REJECT, (), Reason.UNKNOWN_DEVICE)
 REJECT_DEVICE_ELSEWHERE = Route(Outcome.REJECT, (), Reason.DEVICE_NOT_AT_METER_POINT)
 QUARANTINE = Route(Outcome.QUARANTINE, (), Reason.NO_RESPONSIBLE_SUPPLIER)
 
-# One device's compiled answers: its meter point; per Responsible Supplier tenure, sorted, its start
-# and end, the route of an ordinary message and the route of a critical alert.
-_Entry = tuple[str, list[int], list[int], tuple[Route, ...], tuple[Route, ...]]
+# One device's compiled answers: its meter point, then for a meter point with one Responsible
+# Supplier tenure its start, end, the route of an ordinary message and of a critical alert; with
+# several tenures, the same four as sorted sequences in the last slot.
+_Tenures = tuple[list[int], list[int], tuple[Route, ...], tuple[Route, ...]]
+_Entry = tuple[str, int, int, Route, Route, _Tenures | None]
 
 _SUPPLIER_ROLE = {fuel: responsible_supplier_role(fuel) for fuel in Fuel}
 
@@ -118,13 +121,17 @@ class Router:
         entry = self._entries.get(device_guid)
         if entry is None or entry[0] != mpxn:
             return self._route_slowly(mpxn, device_guid, ts, kind, alert_code)
-        _, starts, ends, ordinary, critical = entry
-        i = bisect_right(starts, ts) - 1
-        if i < 0 or ts >= ends[i]:
+        _, start, end, ordinary, critical, more = entry
+        if more is not None:  # several tenures: find the one that holds ts
+            i = bisect_right(more[0], ts) - 1
+            if i < 0 or ts >= more[1][i]:
+                return QUARANTINE
+            ordinary, critical = more[2][i], more[3][i]
+        elif ts < start or ts >= end:
             return QUARANTINE
         if alert_code in self._critical and kind == ALERT:
-            return critical[i]
-        return ordinary[i]
+            return critical
+        return ordinary
 
     def _route_slowly(
         self, mpxn: str, device_guid: str, ts: int, kind: str, alert_code: str
@@ -155,13 +162,18 @@ class Router:
             else ordinary[i]
             for i, t in enumerate(tenures)
         )
-        return (
-            device.mpxn,
+        if not tenures:  # never a Responsible Supplier: every message waits in quarantine
+            return (device.mpxn, FOREVER, FOREVER, QUARANTINE, QUARANTINE, None)
+        if len(tenures) == 1:  # the common case, kept flat: fewer objects to reach per message
+            period = tenures[0].period
+            return (device.mpxn, period.start, period.end, ordinary[0], critical[0], None)
+        more = (
             [t.period.start for t in tenures],
             [t.period.end for t in tenures],
             ordinary,
             critical,
         )
+        return (device.mpxn, 0, 0, ordinary[0], critical[0], more)
 
     def _to_supplier_alone(self, supplier: str) -> Route:
         sole = self._sole.get(supplier)
