@@ -53,6 +53,7 @@ _ROUTE_OF_CODE = {
 
 _FAR = 2**62  # the padding tenure starts after every instant and ends before every one
 
+
 @dataclass(frozen=True, slots=True)
 class MessageColumns:
     """A batch of messages as integers: indexes into the router's tables (-1: unknown)."""
