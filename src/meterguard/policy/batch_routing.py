@@ -6,7 +6,8 @@ every device's meter point and credentials holder. A batch is then a handful of 
 each message starts at its meter point's first tenure and steps forward while the next tenure
 starts at or before its data time (once or twice for almost every meter point; a binary search
 over all tenures would touch twenty cache lines a message), and comparisons settle rejection,
-quarantine and the second recipient of a critical alert. Tests compare it with ``Router`` on
+quarantine and the second recipient of a critical alert. A batch is routed in meter point order
+and its answers put back in the batch's order: the table reads then walk memory forward. Tests compare it with ``Router`` on
 generated worlds.
 """
 
@@ -151,7 +152,21 @@ class BatchRouter:
         )
 
     def route(self, columns: MessageColumns) -> BatchRoutes:
-        meter, device, ts = columns.meter, columns.device, columns.ts
+        # Routed in meter point order, so that the table reads walk memory forward instead of
+        # jumping about a million-entry table; the answers are put back in the batch's order.
+        order = np.argsort(columns.meter)
+        outcome, supplier, second = self._route_in_order(
+            columns.meter[order], columns.device[order], columns.ts[order], columns.critical[order]
+        )
+        routes = BatchRoutes(np.empty_like(outcome), np.empty_like(supplier), np.empty_like(second))
+        routes.outcome[order] = outcome
+        routes.supplier[order] = supplier
+        routes.holder[order] = second
+        return routes
+
+    def _route_in_order(
+        self, meter: I32, device: I32, ts: I64, critical: Bools
+    ) -> tuple[I8, I32, I32]:
         device_meter = self._device_meter[device]  # -1 (unknown device) lands on the padding
         first = self._first[meter]
         last = self._first[meter + 1]
@@ -169,7 +184,7 @@ class BatchRouter:
         supplier: I32 = np.where(held, self._holder[tenure], np.int32(-1))
         holder = self._device_holder[device]
         second: I32 = np.where(
-            held & columns.critical & (holder >= 0) & (holder != supplier), holder, np.int32(-1)
+            held & critical & (holder >= 0) & (holder != supplier), holder, np.int32(-1)
         )
         outcome: I8 = (~held).astype(np.int8)  # DELIVERED 0, QUARANTINED 1
         # Rejections are rare: each mask is written only when it has something to say.
@@ -182,7 +197,7 @@ class BatchRouter:
                 outcome[mask] = code
                 supplier[mask] = -1
                 second[mask] = -1
-        return BatchRoutes(outcome, supplier, second)
+        return outcome, supplier, second
 
     def route_of(self, routes: BatchRoutes, i: int) -> Route:
         """Message ``i``'s answer in ``Router``'s form, for comparison and for callers that
