@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from meterguard.adapters.folder_files import CsvFolder, readings_source
+from meterguard.adapters.storage.api_key_store import SqlApiKeyStore
 from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
+from meterguard.adapters.storage.release_store import SqlReleaseStore
+from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
 from meterguard.adapters.storage.snapshot_loader import load_snapshot
+from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
 from meterguard.policy.snapshot import Snapshot
+from meterguard.services.api_keys import ApiKeys
 from meterguard.services.consents import ConsentService
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 
@@ -56,3 +62,25 @@ def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
 
 def audit_log(engine: Engine) -> SqlAuditLog:
     return SqlAuditLog(engine)
+
+
+# -- the HTTP API (issue 5) -------------------------------------------------------------------
+
+
+def snapshot_follower(engine: Engine, lazy: bool = True) -> SnapshotFollower:
+    """The process's snapshot, kept current from the registry change feed."""
+    follower = SnapshotFollower(engine, lazy=lazy)
+    gc.freeze()
+    return follower
+
+
+def api_keys(engine: Engine, clock: Callable[[], int] = system_clock) -> ApiKeys:
+    return ApiKeys(SqlApiKeyStore(engine), clock)
+
+
+def release_store(engine: Engine) -> SqlReleaseStore:
+    return SqlReleaseStore(engine)
+
+
+def daily_meter_points(engine: Engine, limit: int) -> SqlDailyMeterPoints:
+    return SqlDailyMeterPoints(engine, limit)
