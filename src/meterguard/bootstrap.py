@@ -56,8 +56,10 @@ def facts(engine: Engine, lazy: bool = True) -> Snapshot:
     return snapshot
 
 
-def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
-    return ConsentService(SqlConsentStore(engine), snapshot, system_clock)
+def consent_service(
+    engine: Engine, snapshot: Snapshot, clock: Callable[[], int] = system_clock
+) -> ConsentService:
+    return ConsentService(SqlConsentStore(engine), snapshot, clock)
 
 
 def audit_log(engine: Engine) -> SqlAuditLog:
