@@ -8,7 +8,7 @@ from typing import Any
 
 from meterguard.bootstrap import audit_log
 
-from .support import E1, G1, Api
+from .support import E1, Api
 
 
 def body(response: Any, status: int) -> Any:
