@@ -81,7 +81,9 @@ class MailboxOut(BaseModel):
 
 
 class AcknowledgeIn(BaseModel):
-    delivery_ids: list[int] = Field(min_length=1, max_length=10_000)
+    delivery_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
+        min_length=1, max_length=10_000
+    )
 
 
 class AcknowledgeOut(BaseModel):
