@@ -94,7 +94,7 @@ def _out(decision: Decision, at: str) -> dict[str, object]:
 
 
 @router.post("/decisions", response_model=DecisionOut, summary="Decide one request, now")
-def decide_one(asked: DecisionAsked, state: Hub, caller: Caller) -> dict[str, object]:
+async def decide_one(asked: DecisionAsked, state: Hub, caller: Caller) -> dict[str, object]:
     at = state.clock()
     request = engine_request(caller, asked.fields(), at)
     refuse_if_operator(caller)
@@ -107,7 +107,7 @@ def decide_one(asked: DecisionAsked, state: Hub, caller: Caller) -> dict[str, ob
 @router.post(
     "/decisions/batch", response_model=BatchOut, summary="Decide up to 1,000 requests, now"
 )
-def decide_batch(
+async def decide_batch(
     asked: Annotated[BatchAsked, Body()], state: Hub, caller: Caller
 ) -> dict[str, object]:
     refuse_if_operator(caller)

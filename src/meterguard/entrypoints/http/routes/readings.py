@@ -59,7 +59,7 @@ def _daily(rows: list[Reading]) -> list[Reading]:
     response_model=ConsumptionOut,
     summary="Consumption of a meter point for a period: only the allowed periods' readings",
 )
-def consumption(
+async def consumption(
     mpxn: Mpxn,
     role: Role,
     from_: Annotated[str, Query(alias="from", max_length=32, examples=["2025-01-01"])],

@@ -52,7 +52,7 @@ class ReferenceOut(BaseModel):
     summary="The current value of a reference data item of a meter point",
     description="Items: " + ", ".join(REFERENCE_ITEMS),
 )
-def reference(
+async def reference(
     mpxn: Annotated[str, Path(max_length=64)],
     item: Annotated[str, Path(max_length=64)],
     role: Annotated[str, Query(max_length=8)],
