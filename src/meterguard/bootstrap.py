@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -11,13 +12,18 @@ from sqlalchemy import Engine
 from meterguard.adapters.critical_alerts import critical_alert_codes
 from meterguard.adapters.folder_files import CsvFolder, readings_source
 from meterguard.adapters.message_files import open_messages
+from meterguard.adapters.storage.api_key_store import SqlApiKeyStore
 from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
+from meterguard.adapters.storage.release_store import SqlReleaseStore
 from meterguard.adapters.storage.routing_store import SqlRoutingStore
+from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
 from meterguard.adapters.storage.snapshot_loader import load_snapshot
+from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
 from meterguard.policy.snapshot import Snapshot
+from meterguard.services.api_keys import ApiKeys
 from meterguard.services.consents import ConsentService
 from meterguard.services.corrections import CorrectionReport
 from meterguard.services.cos_report import CosReport
@@ -64,12 +70,36 @@ def facts(engine: Engine, lazy: bool = True) -> Snapshot:
     return snapshot
 
 
-def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
-    return ConsentService(SqlConsentStore(engine), snapshot, system_clock)
+def consent_service(
+    engine: Engine, snapshot: Snapshot, clock: Callable[[], int] = system_clock
+) -> ConsentService:
+    return ConsentService(SqlConsentStore(engine), snapshot, clock)
 
 
 def audit_log(engine: Engine) -> SqlAuditLog:
     return SqlAuditLog(engine)
+
+
+# -- the HTTP API (issue 5) -------------------------------------------------------------------
+
+
+def snapshot_follower(engine: Engine, lazy: bool = True) -> SnapshotFollower:
+    """The process's snapshot, kept current from the registry change feed."""
+    follower = SnapshotFollower(engine, lazy=lazy)
+    gc.freeze()
+    return follower
+
+
+def api_keys(engine: Engine, clock: Callable[[], int] = system_clock) -> ApiKeys:
+    return ApiKeys(SqlApiKeyStore(engine), clock)
+
+
+def release_store(engine: Engine) -> SqlReleaseStore:
+    return SqlReleaseStore(engine)
+
+
+def daily_meter_points(engine: Engine, limit: int) -> SqlDailyMeterPoints:
+    return SqlDailyMeterPoints(engine, limit)
 
 
 # --- Routing what devices send (ACCESS-RULES 9) ---------------------------------------------------
@@ -91,20 +121,24 @@ def correct_deliveries(engine: Engine, snapshot: Snapshot | None = None) -> Corr
     return ingest_service(engine, snapshot or facts(engine)).correct()
 
 
-def mailbox(engine: Engine) -> Mailbox:
-    return Mailbox(SqlRoutingStore(engine), system_clock)
+def mailbox(engine: Engine, clock: Callable[[], int] = system_clock) -> Mailbox:
+    return Mailbox(SqlRoutingStore(engine), clock)
 
 
 def quarantine(engine: Engine) -> Quarantine:
     return Quarantine(SqlRoutingStore(engine), system_clock)
 
 
-def cos_report(engine: Engine, snapshot: Snapshot) -> CosReport:
-    return CosReport(SqlRoutingStore(engine), snapshot, system_clock)
+def cos_report(
+    engine: Engine, snapshot: Snapshot, clock: Callable[[], int] = system_clock
+) -> CosReport:
+    return CosReport(SqlRoutingStore(engine), snapshot, clock)
 
 
-def service_requests(engine: Engine, snapshot: Snapshot) -> ServiceRequests:
-    return ServiceRequests(SqlRoutingStore(engine), snapshot, system_clock)
+def service_requests(
+    engine: Engine, snapshot: Snapshot, clock: Callable[[], int] = system_clock
+) -> ServiceRequests:
+    return ServiceRequests(SqlRoutingStore(engine), snapshot, clock)
 
 
 def message_file(path: Path) -> MessageSource:
