@@ -1,0 +1,388 @@
+"""The consumer portal and the operator pages: server-rendered HTML, plain forms, no script.
+
+Every page is built from ``request.app.state.web_portal`` (a ``bootstrap.WebPortal``). Sessions
+live in HttpOnly, SameSite=Lax cookies, Secure unless ``MG_INSECURE_COOKIES=1``; every POST
+carries the session's CSRF token (sign-in forms: the token of a pre-session cookie) and is
+refused without it.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from meterguard.bootstrap import WebPortal
+from meterguard.entrypoints.web.chart import consumption_svg
+from meterguard.entrypoints.web.render import render
+from meterguard.services.consents import ConsentRefused
+from meterguard.services.matrix_grid import matrix_grid
+from meterguard.services.portal import NotYourConsent
+from meterguard.services.web_sessions import (
+    SESSION_LIFETIME,
+    Session,
+    SessionKind,
+    csrf_ok,
+    csrf_token,
+    new_secret,
+)
+
+router = APIRouter(include_in_schema=False)
+
+PORTAL_COOKIE = "mg_portal"
+OPERATOR_COOKIE = "mg_operator"
+FORM_COOKIE = "mg_form"  # a pre-session secret: the CSRF token of the sign-in forms
+_COOKIE_PATH = {PORTAL_COOKIE: "/portal", OPERATOR_COOKIE: "/operator", FORM_COOKIE: "/"}
+
+PORTAL_NAV = (
+    ("/portal", "Meter points and consumption"),
+    ("/portal/consents", "Consents"),
+    ("/portal/access-log", "Who saw my data"),
+)
+OPERATOR_NAV = (
+    ("/operator", "Audit chain"),
+    ("/operator/matrix", "Permissions matrix"),
+)
+
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def _web(request: Request) -> WebPortal:
+    portal: WebPortal = request.app.state.web_portal
+    return portal
+
+
+def _page(html: Markup, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(str(html), status_code=status, headers=_HEADERS)
+
+
+def _set_cookie(
+    response: Response, web: WebPortal, name: str, value: str, max_age: int | None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=_COOKIE_PATH[name],
+        secure=web.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def _message(
+    status: int, heading: str, text: str, link: tuple[str, str] | None = None
+) -> HTMLResponse:
+    return _page(render("message.html", heading=heading, text=text, link=link), status)
+
+
+def _refused_form() -> HTMLResponse:
+    return _message(
+        403,
+        "This form has expired",
+        "The form did not carry this session's security token, so nothing was done. "
+        "Go back, reload the page and try again.",
+    )
+
+
+def _session(request: Request, kind: SessionKind) -> tuple[Session, str] | None:
+    cookie = PORTAL_COOKIE if kind is SessionKind.CONSUMER else OPERATOR_COOKIE
+    secret = request.cookies.get(cookie)
+    session = _web(request).sessions.find(secret, kind)
+    return None if session is None or secret is None else (session, secret)
+
+
+async def _checked_form(request: Request, secret: str | None) -> dict[str, str] | None:
+    """The submitted form's fields, or None when its CSRF token does not match ``secret``."""
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    return fields if csrf_ok(secret, fields.get("csrf_token")) else None
+
+
+def _form_secret(request: Request) -> tuple[str, bool]:
+    """The pre-session secret, and whether it is new (and so must be set as a cookie)."""
+    secret = request.cookies.get(FORM_COOKIE)
+    return (secret, False) if secret else (new_secret(), True)
+
+
+def _sign_in_page(
+    request: Request, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    secret, fresh = _form_secret(request)
+    response = _page(render(template, csrf=csrf_token(secret), **context), status)
+    if fresh:
+        _set_cookie(response, _web(request), FORM_COOKIE, secret, None)
+    return response
+
+
+def _portal_chrome(session: Session, secret: str, current: str) -> dict[str, Any]:
+    return {
+        "area": "portal",
+        "home": "/portal",
+        "nav": PORTAL_NAV,
+        "current": current,
+        "sign_out": "/portal/sign-out",
+        "csrf": csrf_token(secret),
+        "who": session.subject,
+    }
+
+
+def _operator_chrome(session: Session, secret: str, current: str) -> dict[str, Any]:
+    return {
+        "area": "operator",
+        "home": "/operator",
+        "nav": OPERATOR_NAV,
+        "current": current,
+        "sign_out": "/operator/sign-out",
+        "csrf": csrf_token(secret),
+        "who": f"operator {session.subject}",
+    }
+
+
+def _to(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/web/style.css")
+def stylesheet() -> Response:
+    css = files("meterguard.entrypoints.web").joinpath("static/style.css").read_text()
+    return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+# ---- the consumer portal ------------------------------------------------------------------
+
+
+@router.get("/portal/sign-in")
+def portal_sign_in_page(request: Request) -> HTMLResponse:
+    return _sign_in_page(request, "portal_sign_in.html", area="portal")
+
+
+@router.post("/portal/sign-in")
+async def portal_sign_in(request: Request) -> Response:
+    web = _web(request)
+    form = await _checked_form(request, request.cookies.get(FORM_COOKIE))
+    if form is None:
+        return _refused_form()
+    consumer_id = form.get("consumer_id", "").strip()
+    if not consumer_id or not web.sign_in.redeem(consumer_id, form.get("code", "")):
+        return _sign_in_page(
+            request,
+            "portal_sign_in.html",
+            400,
+            area="portal",
+            consumer_id=consumer_id,
+            error="That code is not right, has expired, or was used already. "
+            "Check it, or ask for a new one.",
+        )
+    response = _to("/portal")
+    secret = web.sessions.open(SessionKind.CONSUMER, consumer_id)
+    _set_cookie(response, web, PORTAL_COOKIE, secret, SESSION_LIFETIME)
+    return response
+
+
+@router.post("/portal/code")
+async def portal_request_code(request: Request) -> Response:
+    form = await _checked_form(request, request.cookies.get(FORM_COOKIE))
+    if form is None:
+        return _refused_form()
+    consumer_id = form.get("consumer_id", "").strip()
+    if consumer_id:
+        _web(request).sign_in.send(consumer_id)  # the same answer for unknown consumers
+    return _sign_in_page(request, "portal_sign_in.html", area="portal", sent=consumer_id)
+
+
+@router.post("/portal/sign-out")
+async def portal_sign_out(request: Request) -> Response:
+    return await _sign_out(request, SessionKind.CONSUMER, PORTAL_COOKIE, "/portal/sign-in")
+
+
+@router.get("/portal")
+def portal_home(request: Request) -> Response:
+    found = _session(request, SessionKind.CONSUMER)
+    if found is None:
+        return _to("/portal/sign-in")
+    session, secret = found
+    web = _web(request)
+    charts = web.portal.consumption(session.subject)
+    drawn = [
+        (chart, consumption_svg(chart, f"chart-{n}"), f"chart-{n}")
+        for n, chart in enumerate(charts, start=1)
+    ]
+    return _page(
+        render(
+            "portal_home.html",
+            meter_points=web.portal.meter_points(session.subject),
+            charts=drawn,
+            **_portal_chrome(session, secret, "/portal"),
+        )
+    )
+
+
+@router.get("/portal/consents")
+def portal_consents(request: Request, withdrawn: str | None = None) -> Response:
+    found = _session(request, SessionKind.CONSUMER)
+    if found is None:
+        return _to("/portal/sign-in")
+    session, secret = found
+    views = _web(request).portal.consents(session.subject)
+    done = next(
+        (v for v in views if v.consent.consent_id == withdrawn and v.consent.withdrawn_at), None
+    )
+    return _page(
+        render(
+            "portal_consents.html",
+            consents=views,
+            withdrawn=done,
+            **_portal_chrome(session, secret, "/portal/consents"),
+        )
+    )
+
+
+@router.post("/portal/consents/{consent_id}/withdraw")
+async def portal_withdraw(request: Request, consent_id: str) -> Response:
+    found = _session(request, SessionKind.CONSUMER)
+    if found is None:
+        return _message(
+            403,
+            "Please sign in",
+            "Sign in to change your consents.",
+            ("/portal/sign-in", "Sign in"),
+        )
+    session, secret = found
+    if await _checked_form(request, secret) is None:
+        return _refused_form()
+    try:
+        _web(request).portal.withdraw(session.subject, consent_id)
+    except NotYourConsent:
+        return _message(
+            404,
+            "No such consent",
+            "You have no consent with that reference.",
+            ("/portal/consents", "Your consents"),
+        )
+    except ConsentRefused as exc:
+        return _message(409, "Not withdrawn", str(exc), ("/portal/consents", "Your consents"))
+    return _to(f"/portal/consents?withdrawn={consent_id}")
+
+
+@router.get("/portal/access-log")
+def portal_access_log(request: Request) -> Response:
+    found = _session(request, SessionKind.CONSUMER)
+    if found is None:
+        return _to("/portal/sign-in")
+    session, secret = found
+    web = _web(request)
+    return _page(
+        render(
+            "portal_access_log.html",
+            lines=web.access_log.lines(session.subject),
+            history=web.portal.consent_history(session.subject),
+            names=web.portal.store.party_names(),
+            consumer_id=session.subject,
+            **_portal_chrome(session, secret, "/portal/access-log"),
+        )
+    )
+
+
+# ---- the operator pages -------------------------------------------------------------------
+
+
+@router.get("/operator/sign-in")
+def operator_sign_in_page(request: Request) -> HTMLResponse:
+    enabled = _web(request).authenticate_operator is not None
+    return _sign_in_page(
+        request, "operator_sign_in.html", area="operator", home="/operator", enabled=enabled
+    )
+
+
+@router.post("/operator/sign-in")
+async def operator_sign_in(request: Request) -> Response:
+    web = _web(request)
+    form = await _checked_form(request, request.cookies.get(FORM_COOKIE))
+    if form is None:
+        return _refused_form()
+    key = form.get("api_key", "").strip()
+    operator = web.authenticate_operator(key) if web.authenticate_operator and key else None
+    if operator is None:
+        return _sign_in_page(
+            request,
+            "operator_sign_in.html",
+            400,
+            area="operator",
+            home="/operator",
+            enabled=web.authenticate_operator is not None,
+            error="That key is not an operator's key.",
+        )
+    response = _to("/operator")
+    secret = web.sessions.open(SessionKind.OPERATOR, operator)
+    _set_cookie(response, web, OPERATOR_COOKIE, secret, SESSION_LIFETIME)
+    return response
+
+
+@router.post("/operator/sign-out")
+async def operator_sign_out(request: Request) -> Response:
+    return await _sign_out(request, SessionKind.OPERATOR, OPERATOR_COOKIE, "/operator/sign-in")
+
+
+@router.get("/operator")
+def operator_home(request: Request) -> Response:
+    found = _session(request, SessionKind.OPERATOR)
+    if found is None:
+        return _to("/operator/sign-in")
+    session, secret = found
+    web = _web(request)
+    return _page(
+        render(
+            "operator_home.html",
+            report=web.audit.verify(),
+            head=web.audit.head(),
+            recent=web.audit.entries(limit=20, newest_first=True),
+            now=web.clock(),
+            **_operator_chrome(session, secret, "/operator"),
+        )
+    )
+
+
+@router.get("/operator/matrix")
+def operator_matrix(request: Request, version: int | None = None) -> Response:
+    found = _session(request, SessionKind.OPERATOR)
+    if found is None:
+        return _to("/operator/sign-in")
+    session, secret = found
+    grid = matrix_grid(_web(request).matrix_versions(), version)
+    return _page(
+        render(
+            "operator_matrix.html",
+            grid=grid,
+            asked=version,
+            **_operator_chrome(session, secret, "/operator/matrix"),
+        ),
+        200 if grid is not None else 404,
+    )
+
+
+async def _sign_out(request: Request, kind: SessionKind, cookie: str, then: str) -> Response:
+    found = _session(request, kind)
+    if found is None:
+        return _to(then)
+    _, secret = found
+    if await _checked_form(request, secret) is None:
+        return _refused_form()
+    web = _web(request)
+    web.sessions.end(secret)
+    response = _to(then)
+    response.delete_cookie(
+        cookie, path=_COOKIE_PATH[cookie], secure=web.secure_cookies, httponly=True, samesite="lax"
+    )
+    return response
