@@ -14,11 +14,10 @@ from sqlalchemy import Engine, insert
 from meterguard import bootstrap
 from meterguard.adapters.notifiers import OutboxNotifier
 from meterguard.adapters.storage import schema
-from meterguard.adapters.storage.snapshot_loader import load_snapshot
+from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
 from meterguard.domain.time import HALF_HOUR
 from meterguard.domain.time import parse_instant as t
 from meterguard.entrypoints import web
-from meterguard.policy.snapshot import Snapshot
 
 SMALL = Path(__file__).parent / "fixtures" / "small"
 E1 = "1012345678903"  # ALICE 2019-05-01 to 2024-09-30, BOB from 2024-10-01; BOB's K1 to APP1
@@ -38,7 +37,7 @@ class Clock:
 @dataclass
 class World:
     engine: Engine
-    snapshot: Snapshot
+    facts: SnapshotFollower
     clock: Clock
     outbox: OutboxNotifier
     web: bootstrap.WebPortal
@@ -55,11 +54,11 @@ def operator_of(key: str) -> str | None:
 
 def make_world(engine: Engine, now: str = "2025-01-20T12:00:00Z", **options: object) -> World:
     bootstrap.import_directory(engine, SMALL)
-    snapshot = load_snapshot(engine)
+    facts = bootstrap.snapshot_follower(engine)
     clock, outbox = Clock(now), OutboxNotifier()
     portal = bootstrap.web_portal(
         engine,
-        snapshot,
+        facts,
         clock=clock,
         notifier=outbox,
         authenticate_operator=operator_of,
@@ -67,7 +66,7 @@ def make_world(engine: Engine, now: str = "2025-01-20T12:00:00Z", **options: obj
     )
     app = FastAPI()
     web.attach(app, portal)
-    return World(engine, snapshot, clock, outbox, portal, app)
+    return World(engine, facts, clock, outbox, portal, app)
 
 
 def add_readings(engine: Engine, mpxn: str, start: str, end: str, kwh: float = 0.5) -> None:

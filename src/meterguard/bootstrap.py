@@ -13,16 +13,21 @@ from sqlalchemy import Engine
 
 from meterguard.adapters.folder_files import CsvFolder, readings_source
 from meterguard.adapters.notifiers import ConsoleNotifier
+from meterguard.adapters.storage.api_key_store import SqlApiKeyStore
 from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
 from meterguard.adapters.storage.portal_store import SqlPortalStore
+from meterguard.adapters.storage.release_store import SqlReleaseStore
+from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
 from meterguard.adapters.storage.snapshot_loader import load_matrix_versions, load_snapshot
+from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
 from meterguard.adapters.storage.web_store import SqlSessionStore, SqlSignInStore
 from meterguard.policy.matrix import MatrixVersion
 from meterguard.policy.snapshot import Snapshot
 from meterguard.services.access_log import ConsumerAccessLog
+from meterguard.services.api_keys import ApiKeys
 from meterguard.services.consents import ConsentService
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 from meterguard.services.portal import Portal
@@ -69,6 +74,28 @@ def audit_log(engine: Engine) -> SqlAuditLog:
     return SqlAuditLog(engine)
 
 
+# -- the HTTP API (issue 5) -------------------------------------------------------------------
+
+
+def snapshot_follower(engine: Engine, lazy: bool = True) -> SnapshotFollower:
+    """The process's snapshot, kept current from the registry change feed."""
+    follower = SnapshotFollower(engine, lazy=lazy)
+    gc.freeze()
+    return follower
+
+
+def api_keys(engine: Engine, clock: Callable[[], int] = system_clock) -> ApiKeys:
+    return ApiKeys(SqlApiKeyStore(engine), clock)
+
+
+def release_store(engine: Engine) -> SqlReleaseStore:
+    return SqlReleaseStore(engine)
+
+
+def daily_meter_points(engine: Engine, limit: int) -> SqlDailyMeterPoints:
+    return SqlDailyMeterPoints(engine, limit)
+
+
 # The web portal and operator pages (issue 5).
 INSECURE_COOKIES_VARIABLE = "MG_INSECURE_COOKIES"
 
@@ -99,7 +126,7 @@ def insecure_cookies_requested() -> bool:
 
 def web_portal(
     engine: Engine,
-    snapshot: Snapshot,
+    facts: SnapshotFollower,
     *,
     clock: Callable[[], int] = system_clock,
     notifier: Notifier | None = None,
@@ -107,13 +134,12 @@ def web_portal(
     secure_cookies: bool | None = None,
 ) -> WebPortal:
     audit = SqlAuditLog(engine)
-    consents = ConsentService(SqlConsentStore(engine), snapshot, clock)
     portal_store = SqlPortalStore(engine)
     return WebPortal(
         engine=engine,
         sign_in=SignIn(SqlSignInStore(engine), notifier or ConsoleNotifier(), clock),
         sessions=Sessions(SqlSessionStore(engine), clock),
-        portal=Portal(portal_store, consents, audit, clock),
+        portal=Portal(portal_store, SqlConsentStore(engine), facts, audit, clock),
         access_log=ConsumerAccessLog(portal_store),
         audit=audit,
         clock=clock,
@@ -122,6 +148,16 @@ def web_portal(
         if secure_cookies is None
         else secure_cookies,
     )
+
+
+def operator_authenticator(keys: ApiKeys) -> Callable[[str], str | None]:
+    """An operator's API key -> the operator's name; any other key -> None."""
+
+    def operator_of(key: str) -> str | None:
+        principal = keys.authenticate(key)
+        return principal.party_id if principal is not None and principal.is_operator else None
+
+    return operator_of
 
 
 def sign_in_codes(engine: Engine, notifier: Notifier | None = None) -> SignIn:

@@ -36,11 +36,13 @@ def bob_asks_through_app1(world: World) -> Code:
         at=world.clock(),
         purpose="energy_advice",
     )
-    return decide(request, world.snapshot).code
+    world.facts.catch_up()
+    return decide(request, world.facts.snapshot).code
 
 
 def k1_withdrawn_at(world: World) -> int | None:
-    return world.snapshot.consents["K1"].withdrawn_at
+    world.facts.catch_up()
+    return world.facts.snapshot.consents["K1"].withdrawn_at
 
 
 def test_every_portal_page_sends_a_visitor_without_a_session_to_sign_in(world: World) -> None:

@@ -276,3 +276,74 @@ class Snapshot:
             self.devices_at.get(old.mpxn, {}).pop(old.guid, None)
         self.devices[device.guid] = device
         self.devices_at.setdefault(device.mpxn, {})[device.guid] = device
+
+    # -- following other processes' changes --------------------------------------------------
+
+    def replace_meter(self, mpxn: str, facts: MeterFacts) -> None:
+        """Replace one meter point's appointments, occupancies and devices with ``facts`` (as the
+        database now holds them). A lazy snapshot that has not loaded the meter point needs
+        nothing: it will load the new facts when first asked. A device that came here from
+        another meter point leaves that one's index."""
+        appointments, occupancies, devices = facts
+        if self.source is not None and mpxn not in self.loaded:
+            for device in devices:  # it may have left a meter point this snapshot has loaded
+                old = self.devices.get(device.guid)
+                if old is not None and old.mpxn != mpxn:
+                    self.revision += 1
+                    self._changed(old.mpxn)
+                    del self.devices[device.guid]
+                    self.devices_at.get(old.mpxn, {}).pop(device.guid, None)
+            return
+        self.revision += 1
+        self._changed(mpxn)
+        by_role: dict[Role, list[Tenure]] = defaultdict(list)
+        for role, party_id, period in appointments:
+            by_role[role].append(Tenure(party_id, period))
+        for role in Role:
+            if role in by_role or (mpxn, role) in self.timelines:
+                self._set_timeline(mpxn, role, Timeline(by_role.get(role, ())))
+        if occupancies or mpxn in self.occupants:
+            self._set_occupants(mpxn, Timeline(Tenure(c, p) for c, p in occupancies))
+        for guid in self.devices_at.pop(mpxn, {}):
+            if guid in self.devices and self.devices[guid].mpxn == mpxn:
+                del self.devices[guid]
+        for device in devices:
+            old = self.devices.get(device.guid)
+            if old is not None and old.mpxn != mpxn:
+                self.devices_at.get(old.mpxn, {}).pop(device.guid, None)
+                self._changed(old.mpxn)
+            self.devices[device.guid] = device
+            self.devices_at.setdefault(mpxn, {})[device.guid] = device
+
+    def replace_consents(self, mpxn: str, consents: Iterable[Consent]) -> None:
+        """Replace every consent about one meter point with ``consents``."""
+        self.revision += 1
+        self._changed(mpxn)
+        fresh = {c.consent_id: c for c in consents}
+        for party_id in list(self.consents_of):
+            for old in self.consents_at.pop((party_id, mpxn), []):
+                if old.consent_id not in fresh:
+                    self.consents.pop(old.consent_id, None)
+                    self.consents_of[party_id].pop(old.consent_id, None)
+        for consent in fresh.values():
+            self.consents.pop(consent.consent_id, None)  # re-indexed from nothing
+            self._index_consent(consent)
+
+    def replace_registry(
+        self,
+        parties: Iterable[Party],
+        fuels: dict[str, Fuel],
+        matrix_versions: Iterable[MatrixVersion],
+        consents: Iterable[Consent] | None = None,
+    ) -> None:
+        """Replace the registry-wide facts: parties, meter points (their fuels), the matrix, and
+        with ``consents`` every consent."""
+        self.revision += 1
+        self._changed(None)
+        self.parties = {p.party_id: p for p in parties}
+        self.fuels = dict(fuels)
+        self.matrix = Matrix(matrix_versions)
+        if consents is not None:
+            self.consents, self.consents_at, self.consents_of = {}, {}, {}
+            for consent in consents:
+                self._index_consent(consent)

@@ -3,7 +3,8 @@
 A consumer sees the meter points they occupy or occupied, the consents they gave, and their own
 consumption during their own occupancy; showing them that consumption is a release through the
 PORTAL channel and is audited in the transaction that reads it. They may withdraw a consent they
-gave, and only one they gave; the withdrawal takes effect at once (``ConsentService``) and is
+gave, and only one they gave; the withdrawal takes effect at once (``ConsentService``, on the process's live snapshot,
+while the change feed carries it to every other process) and is
 recorded in the audit log with its data window within their occupancy, so it shows in their own
 access log.
 """
@@ -11,15 +12,17 @@ access log.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from meterguard.domain.catalogue import Channel
 from meterguard.domain.consents import Consent, ConsentState
 from meterguard.domain.period import Period, PeriodSet
 from meterguard.domain.time import DAY, Instant
+from meterguard.policy.snapshot import Snapshot
 from meterguard.services.audit import AuditLog, AuditRecord
-from meterguard.services.consents import ConsentEvent, ConsentService
+from meterguard.services.consents import ConsentEvent, ConsentService, ConsentStore
 
 CONSUMER_ROLE = "consumer"  # consumers are not parties; their entries carry this role
 CHART_DAYS = 30
@@ -56,6 +59,19 @@ class Consumption:
     days: tuple[DailyUse, ...]
 
 
+class LiveFacts(Protocol):
+    """The process's snapshot kept current from the change feed (``SnapshotFollower``): a change
+    is made under its lock, on the snapshot it holds after catching up."""
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+
+    @property
+    def snapshot(self) -> Snapshot: ...
+
+    def catch_up(self) -> object: ...
+
+
 class PortalStore(Protocol):
     def occupancies_of(self, consumer_id: str) -> dict[str, PeriodSet]: ...
 
@@ -87,12 +103,14 @@ class Portal:
     def __init__(
         self,
         store: PortalStore,
-        consents: ConsentService,
+        consent_store: ConsentStore,
+        facts: LiveFacts,
         audit: AuditLog,
         clock: Callable[[], Instant],
     ) -> None:
         self.store = store
-        self.consent_service = consents
+        self.consent_store = consent_store
+        self.facts = facts
         self.audit = audit
         self.clock = clock
 
@@ -124,11 +142,14 @@ class Portal:
         if consent is None:
             raise NotYourConsent(f"you have no consent {consent_id}")
         was_withdrawn = consent.withdrawn_at is not None and consent.withdrawn_at <= self.clock()
-        updated = self.consent_service.withdraw(
-            consent_id,
-            actor=f"consumer {consumer_id} (portal)",
-            reason="withdrawn by the consumer in the portal",
-        )
+        with self.facts.lock:
+            self.facts.catch_up()  # the consent as every process now knows it
+            service = ConsentService(self.consent_store, self.facts.snapshot, self.clock)
+            updated = service.withdraw(
+                consent_id,
+                actor=f"consumer {consumer_id} (portal)",
+                reason="withdrawn by the consumer in the portal",
+            )
         if not was_withdrawn and updated.withdrawn_at is not None:
             occupancy = self.store.occupancies_of(consumer_id).get(consent.mpxn, PeriodSet.empty())
             record = AuditRecord(

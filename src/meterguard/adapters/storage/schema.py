@@ -243,6 +243,33 @@ registry_changes = Table(
     Column("at", BigInteger, nullable=False),
 )
 
+# -- HTTP API (issue 5): keys, and the Other Users' daily meter-point limit ------------------------
+
+# API keys are random 32-byte tokens; only their SHA-256 is kept. ``party_id`` is the party the key
+# speaks for, or the operator's name when ``is_operator``. ``prefix`` names a key in listings.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("prefix", String(16), nullable=False),
+    Column("party_id", String(64), nullable=False),
+    Column("is_operator", Boolean, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger),
+    Index(None, "party_id"),
+)
+
+# The distinct meter points each Other User asked about on each UTC day (day = seconds // 86400):
+# stored, not counted in memory, so the limit holds across every server process.
+ou_meter_points = Table(
+    "ou_meter_points",
+    metadata,
+    Column("party_id", String(32), nullable=False),
+    Column("day", Integer, nullable=False),
+    Column("mpxn", String(64), nullable=False),
+    PrimaryKeyConstraint("party_id", "day", "mpxn"),
+)
+
 # The web portal (issue 5): one-time sign-in codes and browser sessions. Neither the code nor the
 # session id is stored, only its SHA-256, so a copy of the database lets no one sign in.
 sign_in_codes = Table(

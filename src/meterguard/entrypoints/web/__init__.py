@@ -2,18 +2,32 @@
 
 ``attach(app, web_portal)`` gives an app the pages: it keeps the ``bootstrap.WebPortal`` in
 ``app.state.web_portal``, where every page finds its services, and includes ``router``.
+``attach_to_hub(app)`` does so for the HTTP API's app (``create_app``), sharing its database, its
+live snapshot, its clock and its API keys (an operator signs in with an operator key).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from meterguard import bootstrap
 from meterguard.bootstrap import WebPortal
 from meterguard.entrypoints.web.routes import router
 
-__all__ = ["attach", "router"]
+__all__ = ["attach", "attach_to_hub", "router"]
 
 
 def attach(app: FastAPI, web_portal: WebPortal) -> None:
     app.state.web_portal = web_portal
     app.include_router(router)
+
+
+def attach_to_hub(app: FastAPI) -> None:
+    hub = app.state.hub
+    portal = bootstrap.web_portal(
+        hub.engine,
+        hub.facts,
+        clock=hub.clock,
+        authenticate_operator=bootstrap.operator_authenticator(hub.keys),
+    )
+    attach(app, portal)

@@ -1,7 +1,7 @@
 """The web portal: one-time sign-in codes and browser sessions, stored as hashes.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0008"  # "0004" on its own; re-chained after the HTTP API's 0008 when merged
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,66 @@
+"""The HTTP API: ``create_app`` builds it; ``meterguard serve`` runs it under uvicorn.
+
+Every route but ``/health`` needs ``Authorization: Bearer <API key>``. The web pages (the consumer
+portal and the operator pages) are a separate router authenticated by their own sign-in sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from meterguard import bootstrap
+from meterguard.domain.time import Instant
+from meterguard.entrypoints.http import errors
+from meterguard.entrypoints.http.routes import decisions, health, readings
+from meterguard.entrypoints.http.state import HubState, daily_limit_from_environment
+
+API_VERSION = "1.0.0"
+
+
+def create_app(
+    engine: Engine | None = None,
+    *,
+    database_url: str | None = None,
+    clock: Callable[[], Instant] | None = None,
+    ou_daily_meter_points: int | None = None,
+    lazy: bool = True,
+) -> FastAPI:
+    """The API over ``engine`` (or the database at ``database_url``, or MG_DATABASE_URL)."""
+    engine = engine if engine is not None else bootstrap.database(database_url)
+    now = clock or bootstrap.system_clock
+    limit = (
+        ou_daily_meter_points
+        if ou_daily_meter_points is not None
+        else daily_limit_from_environment()
+    )
+    app = FastAPI(
+        title="MeterGuard",
+        version=API_VERSION,
+        summary="Who may have which smart-meter data about which meter point for which period.",
+        description=(
+            "Every route under /v1 needs `Authorization: Bearer <API key>` (issued with "
+            '`meterguard keys issue`). Errors are JSON: `{"code": ..., "message": ...}`.'
+        ),
+    )
+    app.state.hub = HubState(
+        engine=engine,
+        facts=bootstrap.snapshot_follower(engine, lazy=lazy),
+        keys=bootstrap.api_keys(engine, now),
+        releases=bootstrap.release_store(engine),
+        ou_limit=bootstrap.daily_meter_points(engine, limit),
+        clock=now,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(decisions.router)
+    app.include_router(readings.router)
+    # web pages: app.include_router(web.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For ``uvicorn --factory`` (each worker process builds its own): MG_DATABASE_URL."""
+    return create_app()
