@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from meterguard.adapters.critical_alerts import critical_alert_codes
 from meterguard.adapters.folder_files import CsvFolder, readings_source
+from meterguard.adapters.message_files import open_messages
 from meterguard.adapters.notifiers import ConsoleNotifier
 from meterguard.adapters.storage.api_key_store import SqlApiKeyStore
 from meterguard.adapters.storage.audit_store import SqlAuditLog
@@ -20,6 +22,7 @@ from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
 from meterguard.adapters.storage.portal_store import SqlPortalStore
 from meterguard.adapters.storage.release_store import SqlReleaseStore
+from meterguard.adapters.storage.routing_store import SqlRoutingStore
 from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
 from meterguard.adapters.storage.snapshot_loader import load_matrix_versions, load_snapshot
 from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
@@ -29,8 +32,14 @@ from meterguard.policy.snapshot import Snapshot
 from meterguard.services.access_log import ConsumerAccessLog
 from meterguard.services.api_keys import ApiKeys
 from meterguard.services.consents import ConsentService
+from meterguard.services.corrections import CorrectionReport
+from meterguard.services.cos_report import CosReport, CredentialsGap
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
+from meterguard.services.ingest import IngestService, MessageSource
+from meterguard.services.mailbox import Mailbox
 from meterguard.services.portal import Portal
+from meterguard.services.quarantine import Quarantine
+from meterguard.services.service_requests import ServiceRequests
 from meterguard.services.sign_in import Notifier, SignIn
 from meterguard.services.web_sessions import Sessions
 
@@ -47,13 +56,18 @@ def database(url: str | None = None) -> Engine:
 def import_directory(
     engine: Engine, folder: Path, on_progress: Progress | None = None
 ) -> ImportReport:
-    return import_folder(
+    report = import_folder(
         CsvFolder(folder),
         readings_source(folder),
         SqlImportStore(engine),
         system_clock,
         on_progress,
     )
+    # Corrected appointment history re-routes stored messages, in a transaction of its own that
+    # moves the corrections cursor with it (services/corrections.py).
+    if report.changed:
+        correct_deliveries(engine)
+    return report
 
 
 def facts(engine: Engine, lazy: bool = True) -> Snapshot:
@@ -66,8 +80,10 @@ def facts(engine: Engine, lazy: bool = True) -> Snapshot:
     return snapshot
 
 
-def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
-    return ConsentService(SqlConsentStore(engine), snapshot, system_clock)
+def consent_service(
+    engine: Engine, snapshot: Snapshot, clock: Callable[[], int] = system_clock
+) -> ConsentService:
+    return ConsentService(SqlConsentStore(engine), snapshot, clock)
 
 
 def audit_log(engine: Engine) -> SqlAuditLog:
@@ -96,6 +112,45 @@ def daily_meter_points(engine: Engine, limit: int) -> SqlDailyMeterPoints:
     return SqlDailyMeterPoints(engine, limit)
 
 
+# --- Routing what devices send (ACCESS-RULES 9) ---------------------------------------------------
+
+
+def routing_store(engine: Engine) -> SqlRoutingStore:
+    return SqlRoutingStore(engine)
+
+
+def ingest_service(engine: Engine, snapshot: Snapshot) -> IngestService:
+    store = SqlRoutingStore(engine)
+    return IngestService(store, snapshot, lambda: critical_alert_codes(store), system_clock)
+
+
+def correct_deliveries(engine: Engine, snapshot: Snapshot | None = None) -> CorrectionReport:
+    """Route stored messages again after appointment changes; a no-op when nothing changed."""
+    if snapshot is None and not SqlRoutingStore(engine).corrections_due():
+        return CorrectionReport()
+    return ingest_service(engine, snapshot or facts(engine)).correct()
+
+
+def mailbox(engine: Engine) -> Mailbox:
+    return Mailbox(SqlRoutingStore(engine), system_clock)
+
+
+def quarantine(engine: Engine) -> Quarantine:
+    return Quarantine(SqlRoutingStore(engine), system_clock)
+
+
+def cos_report(engine: Engine, snapshot: Snapshot) -> CosReport:
+    return CosReport(SqlRoutingStore(engine), snapshot, system_clock)
+
+
+def service_requests(engine: Engine, snapshot: Snapshot) -> ServiceRequests:
+    return ServiceRequests(SqlRoutingStore(engine), snapshot, system_clock)
+
+
+def message_file(path: Path) -> MessageSource:
+    return open_messages(path)
+
+
 # The web portal and operator pages (issue 5).
 INSECURE_COOKIES_VARIABLE = "MG_INSECURE_COOKIES"
 
@@ -113,6 +168,8 @@ class WebPortal:
     clock: Callable[[], int]
     # An operator API key -> the operator's party id, or None when the key is not an operator's.
     authenticate_operator: Callable[[str], str | None] | None
+    quarantine: Quarantine
+    credentials_gaps: Callable[[], list[CredentialsGap]]
     secure_cookies: bool = True
 
     def matrix_versions(self) -> list[MatrixVersion]:
@@ -135,6 +192,12 @@ def web_portal(
 ) -> WebPortal:
     audit = SqlAuditLog(engine)
     portal_store = SqlPortalStore(engine)
+
+    def credentials_gaps() -> list[CredentialsGap]:
+        with facts.lock:  # the report reads the live snapshot: no change lands half way
+            facts.catch_up()
+            return CosReport(SqlRoutingStore(engine), facts.snapshot, clock).rows()
+
     return WebPortal(
         engine=engine,
         sign_in=SignIn(SqlSignInStore(engine), notifier or ConsoleNotifier(), clock),
@@ -144,6 +207,8 @@ def web_portal(
         audit=audit,
         clock=clock,
         authenticate_operator=authenticate_operator,
+        quarantine=Quarantine(SqlRoutingStore(engine), clock),
+        credentials_gaps=credentials_gaps,
         secure_cookies=not insecure_cookies_requested()
         if secure_cookies is None
         else secure_cookies,

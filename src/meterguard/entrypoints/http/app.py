@@ -14,7 +14,15 @@ from sqlalchemy import Engine
 from meterguard import bootstrap
 from meterguard.domain.time import Instant
 from meterguard.entrypoints.http import errors
-from meterguard.entrypoints.http.routes import decisions, health, readings
+from meterguard.entrypoints.http.routes import (
+    admin,
+    consents,
+    decisions,
+    devices,
+    health,
+    readings,
+    reference,
+)
 from meterguard.entrypoints.http.state import HubState, daily_limit_from_environment
 
 API_VERSION = "1.0.0"
@@ -57,6 +65,10 @@ def create_app(
     app.include_router(health.router)
     app.include_router(decisions.router)
     app.include_router(readings.router)
+    app.include_router(reference.router)
+    app.include_router(devices.router)
+    app.include_router(consents.router)
+    app.include_router(admin.router)
     # web pages: app.include_router(web.router)
     return app
 

@@ -23,6 +23,9 @@ def attach(app: FastAPI, web_portal: WebPortal) -> None:
 
 
 def attach_to_hub(app: FastAPI) -> None:
+    """Give ``create_app``'s app the pages (once: a second call changes nothing)."""
+    if getattr(app.state, "web_portal", None) is not None:
+        return
     hub = app.state.hub
     portal = bootstrap.web_portal(
         hub.engine,

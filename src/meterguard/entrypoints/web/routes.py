@@ -45,7 +45,11 @@ PORTAL_NAV = (
 OPERATOR_NAV = (
     ("/operator", "Audit chain"),
     ("/operator/matrix", "Permissions matrix"),
+    ("/operator/credentials-gap", "Credentials gap"),
+    ("/operator/quarantine", "Quarantine"),
 )
+
+QUARANTINE_PAGE = 500
 
 _HEADERS = {
     "Content-Security-Policy": (
@@ -366,9 +370,45 @@ def operator_matrix(request: Request, version: int | None = None) -> Response:
             "operator_matrix.html",
             grid=grid,
             asked=version,
+            abbreviations={"API": "API", "BULK": "BLK", "PORTAL": "PTL"},
             **_operator_chrome(session, secret, "/operator/matrix"),
         ),
         200 if grid is not None else 404,
+    )
+
+
+@router.get("/operator/credentials-gap")
+def operator_credentials_gap(request: Request) -> Response:
+    found = _session(request, SessionKind.OPERATOR)
+    if found is None:
+        return _to("/operator/sign-in")
+    session, secret = found
+    web = _web(request)
+    return _page(
+        render(
+            "operator_gaps.html",
+            gaps=web.credentials_gaps(),
+            now=web.clock(),
+            **_operator_chrome(session, secret, "/operator/credentials-gap"),
+        )
+    )
+
+
+@router.get("/operator/quarantine")
+def operator_quarantine(request: Request, mpxn: str | None = None) -> Response:
+    found = _session(request, SessionKind.OPERATOR)
+    if found is None:
+        return _to("/operator/sign-in")
+    session, secret = found
+    wanted = (mpxn or "").strip()[:64] or None
+    return _page(
+        render(
+            "operator_quarantine.html",
+            messages=_web(request).quarantine.list(mpxn=wanted, limit=QUARANTINE_PAGE),
+            mpxn=wanted,
+            limit=QUARANTINE_PAGE,
+            **_operator_chrome(session, secret, "/operator/quarantine"),
+        )
     )
 
 
