@@ -13,7 +13,7 @@ from meterguard.policy.decision import Code
 from meterguard.policy.engine import decide
 from meterguard.policy.requests import DataRequest
 from meterguard.services.audit import AuditRecord
-from meterguard.services.sign_in import CODE_ATTEMPTS, CODE_LIFETIME
+from meterguard.services.sign_in import CODE_ATTEMPTS, CODE_LIFETIME, CODES_PER_HOUR
 from portal_world import E1, E2, World, add_readings, csrf_of, make_world, sign_in
 
 
@@ -295,3 +295,14 @@ def test_the_access_log_shows_each_occupant_only_their_own_time(world: World) ->
     assert "01 Oct 2024 to 01 Nov 2024" in seen["C-BOB"]  # the same refusal, clipped to his
     assert "CONSENT_NOT_ACTIVE" in seen["C-BOB"]
     assert E1 not in seen["C-CAROL"] and "01 Jan 2024 to 01 Feb 2024" in seen["C-CAROL"]
+
+
+def test_codes_are_rationed_per_consumer_and_hour(world: World) -> None:
+    client = world.client()
+    token = csrf_of(client.get("/portal/sign-in").text)
+    for _ in range(CODES_PER_HOUR + 2):
+        client.post("/portal/code", data={"consumer_id": "C-BOB", "csrf_token": token})
+    assert len(world.outbox.sent) == CODES_PER_HOUR
+    world.clock.now += 3600
+    client.post("/portal/code", data={"consumer_id": "C-BOB", "csrf_token": token})
+    assert len(world.outbox.sent) == CODES_PER_HOUR + 1

@@ -8,7 +8,7 @@ import typer
 
 from meterguard import bootstrap
 from meterguard.entrypoints.cli_common import DbOption, err
-from meterguard.services.sign_in import CODE_LIFETIME, UnknownConsumer
+from meterguard.services.sign_in import CODE_LIFETIME, TooManyCodes, UnknownConsumer
 
 portal_app = typer.Typer(help="The consumer portal.", no_args_is_help=True)
 
@@ -22,7 +22,7 @@ def portal_code(
     works once, for 10 minutes; issuing another makes this one stop working."""
     try:
         issued = bootstrap.sign_in_codes(bootstrap.database(db)).issue(consumer)
-    except UnknownConsumer as exc:
+    except (UnknownConsumer, TooManyCodes) as exc:
         err.print(f"refused: {exc}", markup=False)
         raise typer.Exit(1) from None
     typer.echo(issued.code)

@@ -20,10 +20,15 @@ from meterguard.domain.time import Instant
 CODE_LIFETIME = 10 * 60  # seconds
 CODE_ATTEMPTS = 5  # wrong guesses before the code is burned
 CODE_DIGITS = 8  # 10^8 codes, 5 guesses each: a guess succeeds with odds of 1 in 20 million
+CODES_PER_HOUR = 5  # per consumer: each new code restores the guesses, so new codes are rationed
 
 
 class UnknownConsumer(LookupError):
     """No occupancy names this consumer: there is no one to send a code to."""
+
+
+class TooManyCodes(RuntimeError):
+    """The consumer was sent as many codes as an hour allows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,8 @@ class SignInStore(Protocol):
     ) -> None:
         """Store the code and mark the consumer's older unused codes used, in one transaction."""
         ...
+
+    def codes_issued_since(self, consumer_id: str, since: Instant) -> int: ...
 
     def live_code(self, consumer_id: str, at: Instant) -> StoredCode | None:
         """The consumer's newest code that is unused, unexpired and has attempts left."""
@@ -87,10 +94,15 @@ class SignIn:
         self.clock = clock
 
     def issue(self, consumer_id: str) -> IssuedCode:
-        """A new code for the consumer (older ones stop working). Raises ``UnknownConsumer``."""
+        """A new code for the consumer (older ones stop working). Raises ``UnknownConsumer``,
+        or ``TooManyCodes`` past ``CODES_PER_HOUR``."""
         if not self.store.consumer_exists(consumer_id):
             raise UnknownConsumer(f"no occupancy names consumer {consumer_id}")
         now = self.clock()
+        if self.store.codes_issued_since(consumer_id, now - 3600) >= CODES_PER_HOUR:
+            raise TooManyCodes(
+                f"{consumer_id} was sent {CODES_PER_HOUR} codes in the last hour: wait, then ask again"
+            )
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
         issued = IssuedCode(consumer_id, display(code), now + CODE_LIFETIME)
         self.store.add_code(
@@ -99,11 +111,12 @@ class SignIn:
         return issued
 
     def send(self, consumer_id: str) -> bool:
-        """Issue a code and send it through the notifier; False for an unknown consumer (the
-        caller says the same thing either way, so the form does not reveal who is a consumer)."""
+        """Issue a code and send it through the notifier; False for an unknown consumer or one
+        sent too many codes already (the caller says the same thing either way, so the form
+        reveals nothing about who is a consumer)."""
         try:
             issued = self.issue(consumer_id)
-        except UnknownConsumer:
+        except (UnknownConsumer, TooManyCodes):
             return False
         self.notifier.send_code(issued)
         return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Engine, and_, insert, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, insert, select, update
 
 from meterguard.adapters.storage import schema
 from meterguard.domain.time import Instant
@@ -41,6 +41,16 @@ class SqlSignInStore:
                     expires_at=expires_at,
                     attempts_left=attempts,
                 )
+            )
+
+    def codes_issued_since(self, consumer_id: str, since: Instant) -> int:
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    select(func.count())
+                    .select_from(_codes)
+                    .where(_codes.c.consumer_id == consumer_id, _codes.c.issued_at > since)
+                ).scalar_one()
             )
 
     def live_code(self, consumer_id: str, at: Instant) -> StoredCode | None:
