@@ -12,7 +12,7 @@ from meterguard.domain.period import Period, PeriodSet
 from meterguard.domain.time import DAY
 from meterguard.domain.time import parse_instant as t
 from meterguard.entrypoints.web.chart import consumption_svg
-from meterguard.services.access_log import visible_lines
+from meterguard.services.access_log import basis_for, visible_lines
 from meterguard.services.audit import AuditEntry, AuditRecord, chain
 from meterguard.services.portal import Consumption, DailyUse, chart_window
 
@@ -69,3 +69,25 @@ def test_the_chart_draws_one_bar_per_day_with_readings_scaled_to_the_largest() -
     assert len(heights) == 2 and heights[0] == 2 * heights[1]
     assert "02 Jan: 10.00 kWh" in svg and "<script" not in svg
     assert 'aria-labelledby="c1"' in svg
+
+
+def test_the_basis_shown_names_the_matrix_cell_and_relationship_not_other_peoples_consents() -> (
+    None
+):
+    explanation = (
+        "matrix v1 cell hh_consumption/OU/API = H; no matching consent is active at "
+        "2025-01-01T00:00:00Z: K-ALICE ended_by_move_out, K-BOB withdrawn"
+    )
+    refused = AuditRecord("APP1", "OU", "API", "hh_consumption", M, "deny", "X", basis=explanation)
+    assert basis_for(refused, "C-BOB") == "matrix v1 cell hh_consumption/OU/API = H"
+    granted = AuditRecord(
+        "APP1", "OU", "API", "hh_consumption", M, "allow", "OK",
+        basis="matrix v1 cell hh_consumption/OU/API = H; consent K-BOB (occupancy [2024-10-01..))",
+    )  # fmt: skip
+    assert basis_for(granted, "C-BOB") == (
+        "matrix v1 cell hh_consumption/OU/API = H; a consent you gave"
+    )
+    supplier = AuditRecord("OCTO", "IS", "API", "hh_consumption", M, "partial", "PARTIAL")
+    assert basis_for(supplier, "C-BOB") == "appointed Import Supplier"
+    own = AuditRecord("C-BOB", "consumer", "PORTAL", "hh_consumption", M, "allow", "OK", basis="b")
+    assert basis_for(own, "C-BOB") == "b"

@@ -10,15 +10,25 @@ not reveal when that neighbour moved in or out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from meterguard.domain.period import Period, PeriodSet
+from meterguard.domain.roles import ROLE_BY_CODE, ROLES, Relationship
 from meterguard.domain.time import Instant
-from meterguard.services.audit import AuditEntry, overlaps_any
+from meterguard.services.audit import AuditEntry, AuditRecord, overlaps_any
 
 DEFAULT_LIMIT = 200
+_MATRIX_CELL = re.compile(r"^matrix v\d+ cell \S+ = \S")
+_GROUNDS = {
+    Relationship.APPOINTMENT: "appointed {name}",
+    Relationship.CONSENT: "a consent you gave",
+    Relationship.OCCUPANCY: "the business's own occupancy",
+    Relationship.DEVICE_OWNERSHIP: "owner of the device",
+    Relationship.DEVICE_MANUFACTURER: "manufacturer of the device",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +59,29 @@ class AccessLogSource(Protocol):
         ...
 
 
+def basis_for(record: AuditRecord, consumer_id: str) -> str:
+    """The legal basis as the consumer may read it: the matrix cell and the kind of relationship.
+
+    The engine's full explanation can name other consents at the meter point and the consenting
+    consumer's occupancy, which may be someone else's; the consumer sees only what is theirs."""
+    if record.party_id == consumer_id:
+        return record.basis
+    parts = []
+    cell = _MATRIX_CELL.match(record.basis)
+    if cell:
+        parts.append(cell.group(0))
+    role = ROLE_BY_CODE.get(record.role)
+    if role is not None and record.decision in ("allow", "partial"):
+        info = ROLES[role]
+        parts.append(_GROUNDS[info.relationship].format(name=info.name))
+    return "; ".join(parts)
+
+
 def visible_lines(
     entries_by_mpxn: Mapping[str, list[AuditEntry]],
     occupancy: Mapping[str, PeriodSet],
     limit: int = DEFAULT_LIMIT,
+    consumer_id: str = "",
 ) -> list[AccessLogLine]:
     """The entries a consumer with ``occupancy`` may see, newest first, periods clipped."""
     lines = []
@@ -75,7 +104,7 @@ def visible_lines(
                     data.periods,
                     record.decision,
                     record.code,
-                    record.basis,
+                    basis_for(record, consumer_id),
                 )
             )
     lines.sort(key=lambda line: line.seq, reverse=True)
@@ -94,4 +123,4 @@ class ConsumerAccessLog:
                 continue
             start, end = periods.periods[0].start, periods.periods[-1].end
             found[mpxn] = self.source.entries_about(mpxn, start, end, limit)
-        return visible_lines(found, occupancy, limit)
+        return visible_lines(found, occupancy, limit, consumer_id)
