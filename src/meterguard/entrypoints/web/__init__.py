@@ -2,15 +2,15 @@
 
 ``attach(app, web_portal)`` gives an app the pages: it keeps the ``bootstrap.WebPortal`` in
 ``app.state.web_portal``, where every page finds its services, and includes ``router``.
-``attach_to_hub(app)`` does so for the HTTP API's app (``create_app``), sharing its database, its
-live snapshot, its clock and its API keys (an operator signs in with an operator key).
+``attach_to_hub(app)`` (or ``app.include_router(router)``) does so for the HTTP API's app
+(``create_app``): the pages then share its database, its live snapshot, its clock and its API keys
+(an operator signs in with an operator key).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from meterguard import bootstrap
 from meterguard.bootstrap import WebPortal
 from meterguard.entrypoints.web.routes import router
 
@@ -23,14 +23,8 @@ def attach(app: FastAPI, web_portal: WebPortal) -> None:
 
 
 def attach_to_hub(app: FastAPI) -> None:
-    """Give ``create_app``'s app the pages (once: a second call changes nothing)."""
-    if getattr(app.state, "web_portal", None) is not None:
+    """Give ``create_app``'s app the pages (once: a second call changes nothing). The pages build
+    their services from ``app.state.hub`` on first use."""
+    if any(getattr(route, "path", "") == "/portal" for route in app.routes):
         return
-    hub = app.state.hub
-    portal = bootstrap.web_portal(
-        hub.engine,
-        hub.facts,
-        clock=hub.clock,
-        authenticate_operator=bootstrap.operator_authenticator(hub.keys),
-    )
-    attach(app, portal)
+    app.include_router(router)

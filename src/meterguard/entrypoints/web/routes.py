@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from meterguard import bootstrap
 from meterguard.bootstrap import WebPortal
 from meterguard.entrypoints.web.chart import consumption_svg
 from meterguard.entrypoints.web.render import render
@@ -63,7 +64,18 @@ _HEADERS = {
 
 
 def _web(request: Request) -> WebPortal:
-    portal: WebPortal = request.app.state.web_portal
+    """The pages' services; built from the API's ``app.state.hub`` on first use when the app
+    included ``router`` without ``attach``."""
+    state = request.app.state
+    portal: WebPortal | None = getattr(state, "web_portal", None)
+    if portal is None:
+        hub = state.hub
+        portal = state.web_portal = bootstrap.web_portal(
+            hub.engine,
+            hub.facts,
+            clock=hub.clock,
+            authenticate_operator=bootstrap.operator_authenticator(hub.keys),
+        )
     return portal
 
 
