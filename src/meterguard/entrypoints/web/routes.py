@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -289,7 +290,7 @@ async def portal_withdraw(request: Request, consent_id: str) -> Response:
         )
     except ConsentRefused as exc:
         return _message(409, "Not withdrawn", str(exc), ("/portal/consents", "Your consents"))
-    return _to(f"/portal/consents?withdrawn={consent_id}")
+    return _to(f"/portal/consents?withdrawn={quote(consent_id, safe='')}")
 
 
 @router.get("/portal/access-log")
