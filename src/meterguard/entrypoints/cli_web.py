@@ -33,5 +33,28 @@ def portal_code(
     )
 
 
+@portal_app.command("demo")
+def portal_demo(
+    url: Annotated[str, typer.Option(help="Where the server answers.")] = "http://127.0.0.1:8000",
+    db: DbOption = None,
+) -> None:
+    """For the demo: pick a consumer with active consents, issue them a code, and say how to sign
+    in (the code works once, for 10 minutes)."""
+    engine = bootstrap.database(db)
+    facts = bootstrap.snapshot_follower(engine)
+    found = bootstrap.web_portal(engine, facts).portal.demo_consumer()
+    if found is None:
+        err.print("no consumer has an active consent: nothing to show in the portal", markup=False)
+        raise typer.Exit(1)
+    consumer, active = found
+    issued = bootstrap.sign_in_codes(engine).issue(consumer)
+    typer.echo(f"Consumer portal: {url.rstrip('/')}/portal")
+    typer.echo(
+        f"  sign in as {consumer} with code {issued.code} "
+        f"({active} active consent(s); the code works once, for {CODE_LIFETIME // 60} minutes;"
+        f" another: meterguard portal code {consumer})"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(portal_app, name="portal")

@@ -75,6 +75,8 @@ class LiveFacts(Protocol):
 class PortalStore(Protocol):
     def occupancies_of(self, consumer_id: str) -> dict[str, PeriodSet]: ...
 
+    def consumers_with_consents(self) -> list[str]: ...
+
     def consents_of(self, consumer_id: str) -> list[Consent]: ...
 
     def party_names(self) -> dict[str, str]: ...
@@ -131,6 +133,16 @@ class Portal:
         ]
         views.sort(key=lambda v: (not v.withdrawable, -v.consent.granted_at, v.consent.consent_id))
         return views
+
+    def demo_consumer(self) -> tuple[str, int] | None:
+        """A consumer with the most consents that grant now (for the demo to sign in as), and how
+        many; None when no consent grants anything now."""
+        best: tuple[str, int] | None = None
+        for consumer in self.store.consumers_with_consents()[:200]:
+            active = sum(1 for view in self.consents(consumer) if view.state is ConsentState.ACTIVE)
+            if active and (best is None or active > best[1]):
+                best = (consumer, active)
+        return best
 
     def consent_history(self, consumer_id: str) -> list[ConsentEvent]:
         return self.store.consent_events_of(consumer_id)

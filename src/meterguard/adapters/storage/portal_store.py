@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 
 from meterguard.adapters.storage import schema
 from meterguard.adapters.storage.audit_store import _entry, append_audit
@@ -43,6 +43,18 @@ class SqlPortalStore:
                 select(table).where(table.c.consumer_id == consumer_id)
             ).mappings()
             return [consent_from(row) for row in rows]
+
+    def consumers_with_consents(self) -> list[str]:
+        """Consumers who gave any consent, most consents first (the demo picks one to show)."""
+        table = schema.consents
+        count = func.count().label("n")
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(table.c.consumer_id, count)
+                .group_by(table.c.consumer_id)
+                .order_by(count.desc(), table.c.consumer_id)
+            )
+            return [consumer for consumer, _ in rows]
 
     def party_names(self) -> dict[str, str]:
         table = schema.parties
