@@ -8,11 +8,12 @@ refused without it.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
@@ -120,11 +121,9 @@ def _session(request: Request, kind: SessionKind) -> tuple[Session, str] | None:
     return None if session is None or secret is None else (session, secret)
 
 
-async def _checked_form(request: Request, secret: str | None) -> dict[str, str] | None:
-    """The submitted form's fields, or None when its CSRF token does not match ``secret``."""
-    form = await request.form()
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    return fields if csrf_ok(secret, fields.get("csrf_token")) else None
+# Every POST handler is a plain function with its form fields declared: FastAPI parses the form,
+# then runs the handler in its thread pool, so database work never blocks the event loop.
+Field = Annotated[str, Form(max_length=200)]
 
 
 def _form_secret(request: Request) -> tuple[str, bool]:
@@ -171,10 +170,14 @@ def _to(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303, headers={"Cache-Control": "no-store"})
 
 
+@cache
+def _stylesheet() -> str:
+    return files("meterguard.entrypoints.web").joinpath("static/style.css").read_text()
+
+
 @router.get("/web/style.css")
 def stylesheet() -> Response:
-    css = files("meterguard.entrypoints.web").joinpath("static/style.css").read_text()
-    return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+    return Response(_stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
 # ---- the consumer portal ------------------------------------------------------------------
@@ -186,13 +189,14 @@ def portal_sign_in_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/portal/sign-in")
-async def portal_sign_in(request: Request) -> Response:
+def portal_sign_in(
+    request: Request, csrf_token: Field = "", consumer_id: Field = "", code: Field = ""
+) -> Response:
     web = _web(request)
-    form = await _checked_form(request, request.cookies.get(FORM_COOKIE))
-    if form is None:
+    if not csrf_ok(request.cookies.get(FORM_COOKIE), csrf_token):
         return _refused_form()
-    consumer_id = form.get("consumer_id", "").strip()
-    if not consumer_id or not web.sign_in.redeem(consumer_id, form.get("code", "")):
+    consumer_id = consumer_id.strip()
+    if not consumer_id or not web.sign_in.redeem(consumer_id, code):
         return _sign_in_page(
             request,
             "portal_sign_in.html",
@@ -209,19 +213,20 @@ async def portal_sign_in(request: Request) -> Response:
 
 
 @router.post("/portal/code")
-async def portal_request_code(request: Request) -> Response:
-    form = await _checked_form(request, request.cookies.get(FORM_COOKIE))
-    if form is None:
+def portal_request_code(
+    request: Request, csrf_token: Field = "", consumer_id: Field = ""
+) -> Response:
+    if not csrf_ok(request.cookies.get(FORM_COOKIE), csrf_token):
         return _refused_form()
-    consumer_id = form.get("consumer_id", "").strip()
+    consumer_id = consumer_id.strip()
     if consumer_id:
         _web(request).sign_in.send(consumer_id)  # the same answer for unknown consumers
     return _sign_in_page(request, "portal_sign_in.html", area="portal", sent=consumer_id)
 
 
 @router.post("/portal/sign-out")
-async def portal_sign_out(request: Request) -> Response:
-    return await _sign_out(request, SessionKind.CONSUMER, PORTAL_COOKIE, "/portal/sign-in")
+def portal_sign_out(request: Request, csrf_token: Field = "") -> Response:
+    return _sign_out(request, csrf_token, SessionKind.CONSUMER, PORTAL_COOKIE, "/portal/sign-in")
 
 
 @router.get("/portal")
@@ -267,7 +272,7 @@ def portal_consents(request: Request, withdrawn: str | None = None) -> Response:
 
 
 @router.post("/portal/consents/{consent_id}/withdraw")
-async def portal_withdraw(request: Request, consent_id: str) -> Response:
+def portal_withdraw(request: Request, consent_id: str, csrf_token: Field = "") -> Response:
     found = _session(request, SessionKind.CONSUMER)
     if found is None:
         return _message(
@@ -277,7 +282,7 @@ async def portal_withdraw(request: Request, consent_id: str) -> Response:
             ("/portal/sign-in", "Sign in"),
         )
     session, secret = found
-    if await _checked_form(request, secret) is None:
+    if not csrf_ok(secret, csrf_token):
         return _refused_form()
     try:
         _web(request).portal.withdraw(session.subject, consent_id)
@@ -324,12 +329,11 @@ def operator_sign_in_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/operator/sign-in")
-async def operator_sign_in(request: Request) -> Response:
+def operator_sign_in(request: Request, csrf_token: Field = "", api_key: Field = "") -> Response:
     web = _web(request)
-    form = await _checked_form(request, request.cookies.get(FORM_COOKIE))
-    if form is None:
+    if not csrf_ok(request.cookies.get(FORM_COOKIE), csrf_token):
         return _refused_form()
-    key = form.get("api_key", "").strip()
+    key = api_key.strip()
     operator = web.authenticate_operator(key) if web.authenticate_operator and key else None
     if operator is None:
         return _sign_in_page(
@@ -348,8 +352,10 @@ async def operator_sign_in(request: Request) -> Response:
 
 
 @router.post("/operator/sign-out")
-async def operator_sign_out(request: Request) -> Response:
-    return await _sign_out(request, SessionKind.OPERATOR, OPERATOR_COOKIE, "/operator/sign-in")
+def operator_sign_out(request: Request, csrf_token: Field = "") -> Response:
+    return _sign_out(
+        request, csrf_token, SessionKind.OPERATOR, OPERATOR_COOKIE, "/operator/sign-in"
+    )
 
 
 @router.get("/operator")
@@ -425,12 +431,14 @@ def operator_quarantine(request: Request, mpxn: str | None = None) -> Response:
     )
 
 
-async def _sign_out(request: Request, kind: SessionKind, cookie: str, then: str) -> Response:
+def _sign_out(
+    request: Request, csrf_token: str, kind: SessionKind, cookie: str, then: str
+) -> Response:
     found = _session(request, kind)
     if found is None:
         return _to(then)
     _, secret = found
-    if await _checked_form(request, secret) is None:
+    if not csrf_ok(secret, csrf_token):
         return _refused_form()
     web = _web(request)
     web.sessions.end(secret)
