@@ -19,21 +19,23 @@ export UV_PYTHON_DOWNLOADS := never
 
 setup: .venv/.synced
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+# Generate the demo (once), import it, issue demo API keys (printed, with a curl each), and serve
+# the API with $(WORKERS) processes on http://$(HOST):$(PORT)/ until Ctrl+C.
 run: setup
 	@test -f $(DEMO_DIR)/parties.csv || $(RUN) meterguard demo-data $(DEMO_DIR) --meters $(DEMO_METERS) --days $(DEMO_DAYS) --seed 1
 	$(RUN) meterguard import $(DEMO_DIR)
 	$(RUN) meterguard status
 	@echo
-	@echo "Sample requests, decided as of their own time (no side effect):"
-	$(RUN) meterguard check $(DEMO_DIR)/requests.jsonl
+	@$(RUN) meterguard keys demo --url http://$(HOST):$(PORT)
+	@# consumer sign-in code: printed here once the portal's sign-in lands (issue 5, web pages)
 	@echo
-	@echo "MeterGuard's registry is loaded from $(DEMO_DIR) into ./meterguard.db. Try:"
-	@echo '  uv run meterguard explain "$$(sed -n 1p $(DEMO_DIR)/requests.jsonl)"'
-	@echo "  uv run meterguard consent list"
-	@echo "  uv run meterguard status"
-	@echo "  uv run meterguard import $(DEMO_DIR)        # again: changes nothing"
-	@echo "  uv run meterguard demo-data /tmp/mg --meters 1000 --seed 7"
-	@echo "  uv run meterguard --help"
+	@echo "MeterGuard serves the demo at http://$(HOST):$(PORT)/  (OpenAPI: /openapi.json, docs: /docs)"
+	@echo "Call it with a key above, e.g. the curl lines; Ctrl+C stops the server."
+	$(RUN) meterguard serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: setup
 	$(RUN) ruff check src tests benchmarks

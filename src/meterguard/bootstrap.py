@@ -131,20 +131,24 @@ def correct_deliveries(engine: Engine, snapshot: Snapshot | None = None) -> Corr
     return ingest_service(engine, snapshot or facts(engine)).correct()
 
 
-def mailbox(engine: Engine) -> Mailbox:
-    return Mailbox(SqlRoutingStore(engine), system_clock)
+def mailbox(engine: Engine, clock: Callable[[], int] = system_clock) -> Mailbox:
+    return Mailbox(SqlRoutingStore(engine), clock)
 
 
 def quarantine(engine: Engine) -> Quarantine:
     return Quarantine(SqlRoutingStore(engine), system_clock)
 
 
-def cos_report(engine: Engine, snapshot: Snapshot) -> CosReport:
-    return CosReport(SqlRoutingStore(engine), snapshot, system_clock)
+def cos_report(
+    engine: Engine, snapshot: Snapshot, clock: Callable[[], int] = system_clock
+) -> CosReport:
+    return CosReport(SqlRoutingStore(engine), snapshot, clock)
 
 
-def service_requests(engine: Engine, snapshot: Snapshot) -> ServiceRequests:
-    return ServiceRequests(SqlRoutingStore(engine), snapshot, system_clock)
+def service_requests(
+    engine: Engine, snapshot: Snapshot, clock: Callable[[], int] = system_clock
+) -> ServiceRequests:
+    return ServiceRequests(SqlRoutingStore(engine), snapshot, clock)
 
 
 def message_file(path: Path) -> MessageSource:

@@ -44,8 +44,8 @@ class Api:
         return self.client.post(path, json=body, headers=self.as_(who))
 
 
-def make_api(engine: Engine, limit: int = 1000) -> Iterator[Api]:
-    import_directory(engine, SMALL)
+def make_api(engine: Engine, limit: int = 1000, folder: Path = SMALL) -> Iterator[Api]:
+    import_directory(engine, folder)
     clock = Clock("2025-03-01T09:00:00Z")
     issuer = api_keys(engine, clock)
     keys = {party: issuer.issue(party_id=party) for party in PARTIES}

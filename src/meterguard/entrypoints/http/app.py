@@ -19,6 +19,7 @@ from meterguard.entrypoints.http.routes import (
     consents,
     decisions,
     devices,
+    devices_services,
     health,
     readings,
     reference,
@@ -67,6 +68,7 @@ def create_app(
     app.include_router(readings.router)
     app.include_router(reference.router)
     app.include_router(devices.router)
+    app.include_router(devices_services.router)
     app.include_router(consents.router)
     app.include_router(admin.router)
     # web pages: app.include_router(web.router)
