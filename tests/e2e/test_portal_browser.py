@@ -1,7 +1,8 @@
 """The consumer portal in a real browser (Debian's chromium, driven by Playwright) against the
 real server (``create_app`` under uvicorn, on a free port of 127.0.0.1), on SQLite and PostgreSQL:
 a consumer signs in with a one-time code, withdraws a consent, the Other User's next API call is
-refused at once, and the consumer sees that refused call in their access log."""
+refused at once, and the consumer sees that refused call in their access log. The browser runs
+with JavaScript disabled: the pages need none."""
 
 from __future__ import annotations
 
@@ -111,7 +112,8 @@ def test_a_withdrawn_consent_refuses_the_next_api_call_and_the_refusal_shows_in_
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
-            page = browser.new_page()
+            # The portal works without JavaScript: the browser runs none.
+            page = browser.new_context(java_script_enabled=False).new_page()
             page.goto(f"{server}/portal")
             expect(page).to_have_url(f"{server}/portal/sign-in")
             page.get_by_label("Consumer reference").first.fill("C-BOB")
