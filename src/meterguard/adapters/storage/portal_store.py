@@ -59,7 +59,10 @@ class SqlPortalStore:
     def party_names(self) -> dict[str, str]:
         table = schema.parties
         with self.engine.connect() as connection:
-            return dict(connection.execute(select(table.c.party_id, table.c.name)).tuples().all())
+            return {
+                party: name
+                for party, name in connection.execute(select(table.c.party_id, table.c.name))
+            }
 
     def consent_events_of(self, consumer_id: str) -> list[ConsentEvent]:
         events, consents = schema.consent_events, schema.consents
