@@ -32,16 +32,21 @@ class CurrentFacts(Protocol):
     def catch_up(self) -> object: ...
 
 
-def decide_now(facts: CurrentFacts, request: Request) -> Decision:
-    """Decide from facts that include every change any process has committed."""
+def decide_now(facts: CurrentFacts, request: Request, catch_up: bool = True) -> Decision:
+    """Decide from facts that include every change any process has committed. ``catch_up=False``
+    when the caller has already caught up in this same request (the HTTP authentication does)."""
     with facts.lock:
-        facts.catch_up()
+        if catch_up:
+            facts.catch_up()
         return decide(request, facts.snapshot)
 
 
-def decide_many(facts: CurrentFacts, requests: Sequence[Request]) -> list[Decision]:
+def decide_many(
+    facts: CurrentFacts, requests: Sequence[Request], catch_up: bool = True
+) -> list[Decision]:
     with facts.lock:
-        facts.catch_up()
+        if catch_up:
+            facts.catch_up()
         snapshot = facts.snapshot
         return [decide(request, snapshot) for request in requests]
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import DBAPIError
 
 from meterguard.adapters.storage import schema
 from meterguard.adapters.storage.changes import CONSENTS, changes_since, latest_change
@@ -47,6 +48,7 @@ class SnapshotFollower:
         self.lazy = lazy
         self.lock = threading.RLock()
         self.seq = 0
+        self._feed: Connection | None = None
         self.snapshot = self._fresh()
 
     def _fresh(self) -> Snapshot:
@@ -57,12 +59,33 @@ class SnapshotFollower:
     def catch_up(self) -> list[Change]:
         """Apply every change committed since the last call; return them (oldest first)."""
         with self.lock:
-            with self.engine.connect() as connection:
-                changes = changes_since(connection, self.seq)
+            changes = self._read_feed()
             if changes:
                 self._apply(changes)
                 self.seq = changes[-1][0]
             return changes
+
+    def _read_feed(self) -> list[Change]:
+        """The feed after ``seq``, read on a connection of the follower's own in autocommit mode:
+        no pool checkout and no rollback on return, so the read costs one round trip. A broken
+        connection (a database restart) is replaced once."""
+        for attempt in (1, 2):
+            if self._feed is None:
+                self._feed = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                return changes_since(self._feed, self.seq)
+            except DBAPIError:
+                self._feed.invalidate()
+                self._feed.close()
+                self._feed = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
 
     def _apply(self, changes: list[Change]) -> None:
         registry_wide = any(m is None and k not in _NOT_FACTS for _, m, k in changes)

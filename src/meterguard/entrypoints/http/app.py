@@ -6,7 +6,8 @@ portal and the operator pages) are a separate router authenticated by their own 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -45,7 +46,14 @@ def create_app(
         if ou_daily_meter_points is not None
         else daily_limit_from_environment()
     )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.hub.facts.close()  # the change feed's own connection
+
     app = FastAPI(
+        lifespan=lifespan,
         title="MeterGuard",
         version=API_VERSION,
         summary="Who may have which smart-meter data about which meter point for which period.",

@@ -13,5 +13,5 @@ class HealthOut(BaseModel):
 
 
 @router.get("/health", response_model=HealthOut, summary="Is the server up")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     return {"status": "ok"}
