@@ -61,6 +61,7 @@ layers: setup
 
 pytest: setup
 	@bash scripts/ensure-postgres
+	@bash scripts/ensure-chromium
 	$(RUN) pytest
 
 test: lint typecheck layers pytest

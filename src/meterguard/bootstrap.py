@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -12,26 +14,34 @@ from sqlalchemy import Engine
 from meterguard.adapters.critical_alerts import critical_alert_codes
 from meterguard.adapters.folder_files import CsvFolder, readings_source
 from meterguard.adapters.message_files import open_messages
+from meterguard.adapters.notifiers import ConsoleNotifier
 from meterguard.adapters.storage.api_key_store import SqlApiKeyStore
 from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
+from meterguard.adapters.storage.portal_store import SqlPortalStore
 from meterguard.adapters.storage.release_store import SqlReleaseStore
 from meterguard.adapters.storage.routing_store import SqlRoutingStore
 from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
-from meterguard.adapters.storage.snapshot_loader import load_snapshot
+from meterguard.adapters.storage.snapshot_loader import load_matrix_versions, load_snapshot
 from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
+from meterguard.adapters.storage.web_store import SqlSessionStore, SqlSignInStore
+from meterguard.policy.matrix import MatrixVersion
 from meterguard.policy.snapshot import Snapshot
+from meterguard.services.access_log import ConsumerAccessLog
 from meterguard.services.api_keys import ApiKeys
 from meterguard.services.consents import ConsentService
 from meterguard.services.corrections import CorrectionReport
-from meterguard.services.cos_report import CosReport
+from meterguard.services.cos_report import CosReport, CredentialsGap
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 from meterguard.services.ingest import IngestService, MessageSource
 from meterguard.services.mailbox import Mailbox
+from meterguard.services.portal import Portal
 from meterguard.services.quarantine import Quarantine
 from meterguard.services.service_requests import ServiceRequests
+from meterguard.services.sign_in import Notifier, SignIn
+from meterguard.services.web_sessions import Sessions
 
 
 def system_clock() -> int:
@@ -143,3 +153,81 @@ def service_requests(
 
 def message_file(path: Path) -> MessageSource:
     return open_messages(path)
+
+
+# The web portal and operator pages (issue 5).
+INSECURE_COOKIES_VARIABLE = "MG_INSECURE_COOKIES"
+
+
+@dataclass(frozen=True)
+class WebPortal:
+    """Everything the web pages use, built once per process."""
+
+    engine: Engine
+    sign_in: SignIn
+    sessions: Sessions
+    portal: Portal
+    access_log: ConsumerAccessLog
+    audit: SqlAuditLog
+    clock: Callable[[], int]
+    # An operator API key -> the operator's party id, or None when the key is not an operator's.
+    authenticate_operator: Callable[[str], str | None] | None
+    quarantine: Quarantine
+    credentials_gaps: Callable[[], list[CredentialsGap]]
+    secure_cookies: bool = True
+
+    def matrix_versions(self) -> list[MatrixVersion]:
+        return load_matrix_versions(self.engine)
+
+
+def insecure_cookies_requested() -> bool:
+    """``MG_INSECURE_COOKIES=1`` drops the Secure flag, for plain-http demos on localhost only."""
+    return os.environ.get(INSECURE_COOKIES_VARIABLE, "") == "1"
+
+
+def web_portal(
+    engine: Engine,
+    facts: SnapshotFollower,
+    *,
+    clock: Callable[[], int] = system_clock,
+    notifier: Notifier | None = None,
+    authenticate_operator: Callable[[str], str | None] | None = None,
+    secure_cookies: bool | None = None,
+) -> WebPortal:
+    audit = SqlAuditLog(engine)
+    portal_store = SqlPortalStore(engine)
+
+    def credentials_gaps() -> list[CredentialsGap]:
+        with facts.lock:  # the report reads the live snapshot: no change lands half way
+            facts.catch_up()
+            return CosReport(SqlRoutingStore(engine), facts.snapshot, clock).rows()
+
+    return WebPortal(
+        engine=engine,
+        sign_in=SignIn(SqlSignInStore(engine), notifier or ConsoleNotifier(), clock),
+        sessions=Sessions(SqlSessionStore(engine), clock),
+        portal=Portal(portal_store, SqlConsentStore(engine), facts, audit, clock),
+        access_log=ConsumerAccessLog(portal_store),
+        audit=audit,
+        clock=clock,
+        authenticate_operator=authenticate_operator,
+        quarantine=Quarantine(SqlRoutingStore(engine), clock),
+        credentials_gaps=credentials_gaps,
+        secure_cookies=not insecure_cookies_requested()
+        if secure_cookies is None
+        else secure_cookies,
+    )
+
+
+def operator_authenticator(keys: ApiKeys) -> Callable[[str], str | None]:
+    """An operator's API key -> the operator's name; any other key -> None."""
+
+    def operator_of(key: str) -> str | None:
+        principal = keys.authenticate(key)
+        return principal.party_id if principal is not None and principal.is_operator else None
+
+    return operator_of
+
+
+def sign_in_codes(engine: Engine, notifier: Notifier | None = None) -> SignIn:
+    return SignIn(SqlSignInStore(engine), notifier or ConsoleNotifier(), system_clock)

@@ -31,13 +31,15 @@ class BadInstant(ValueError):
 def parse_instant(text: str) -> Instant:
     """``YYYY-MM-DDTHH:MM:SSZ``, or a bare date meaning midnight UTC that day."""
     if _INSTANT_TEXT.match(text):
-        fmt = "%Y-%m-%dT%H:%M:%SZ"
+        body = text[:-1]
     elif _DATE_TEXT.match(text):
-        fmt = "%Y-%m-%d"
+        body = text
     else:
         raise BadInstant(f"{text!r} is not a UTC time written YYYY-MM-DDTHH:MM:SSZ or a date")
     try:
-        moment = datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        # The pattern has fixed the form; fromisoformat reads it over ten times faster than
+        # strptime, which matters where the audit log's periods are read back by the thousand.
+        moment = datetime.fromisoformat(body).replace(tzinfo=UTC)
     except ValueError as exc:
         raise BadInstant(f"{text!r} is not a real date or time") from exc
     return int(moment.timestamp())

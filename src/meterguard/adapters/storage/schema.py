@@ -332,3 +332,29 @@ ou_meter_points = Table(
     Column("mpxn", String(64), nullable=False),
     PrimaryKeyConstraint("party_id", "day", "mpxn"),
 )
+
+# The web portal (issue 5): one-time sign-in codes and browser sessions. Neither the code nor the
+# session id is stored, only its SHA-256, so a copy of the database lets no one sign in.
+sign_in_codes = Table(
+    "sign_in_codes",
+    metadata,
+    Column("code_id", Integer, primary_key=True, autoincrement=True),
+    Column("consumer_id", String(64), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("attempts_left", Integer, nullable=False),
+    Column("used_at", BigInteger, comment="redeemed or superseded by a newer code"),
+    Index(None, "consumer_id", "issued_at"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False, comment="consumer or operator"),
+    Column("subject", String(64), nullable=False, comment="consumer_id or operator party_id"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("ended_at", BigInteger, comment="signed out"),
+)
