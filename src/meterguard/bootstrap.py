@@ -8,14 +8,20 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from meterguard.adapters.bulk.duckdb_engine import DuckDbReadingsEngine
+from meterguard.adapters.bulk.output_files import TempExportFile
+from meterguard.adapters.bulk.sql_engine import SqlReadingsEngine
 from meterguard.adapters.folder_files import CsvFolder, readings_source
+from meterguard.adapters.readings_parquet import ParquetImportStore, ParquetReadings
 from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
 from meterguard.adapters.storage.snapshot_loader import load_snapshot
+from meterguard.policy.bulk import BulkPlan, BulkRequest, Window, plan_extract, supplier_windows
 from meterguard.policy.snapshot import Snapshot
 from meterguard.services.consents import ConsentService
+from meterguard.services.exporting import ReadingsEngine
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 
 
@@ -56,3 +62,60 @@ def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
 
 def audit_log(engine: Engine) -> SqlAuditLog:
     return SqlAuditLog(engine)
+
+
+# -- bulk extracts (issue 6) ---------------------------------------------------------------------
+
+READINGS_ENGINES = ("sqlite", "postgres", "duckdb", "spark")
+
+
+def readings_dataset(path: Path) -> ParquetReadings:
+    return ParquetReadings(path)
+
+
+def import_directory_to_parquet(
+    engine: Engine, folder: Path, dataset: Path, on_progress: Progress | None = None
+) -> ImportReport:
+    """The import, with readings written to a date-partitioned Parquet dataset at ``dataset``."""
+    return import_folder(
+        CsvFolder(folder),
+        readings_source(folder),
+        ParquetImportStore(engine, ParquetReadings(dataset)),
+        system_clock,
+        on_progress,
+    )
+
+
+def readings_engine(name: str, engine: Engine, dataset: Path | None) -> ReadingsEngine:
+    """``sqlite``/``postgres``: the ``readings`` table of the database (which must be that kind);
+    ``duckdb``/``spark``: the Parquet dataset."""
+    if name in ("sqlite", "postgres"):
+        dialect = "postgresql" if name == "postgres" else "sqlite"
+        if engine.dialect.name != dialect:
+            raise ValueError(
+                f"--engine {name} needs a {dialect} database, not {engine.dialect.name}"
+            )
+        return SqlReadingsEngine(engine)
+    if dataset is None:
+        raise ValueError(
+            f"--engine {name} reads the Parquet readings dataset: give --readings PATH"
+        )
+    if name == "duckdb":
+        return DuckDbReadingsEngine(ParquetReadings(dataset))
+    if name == "spark":
+        from meterguard.adapters.bulk.spark_engine import SparkReadingsEngine
+
+        return SparkReadingsEngine(ParquetReadings(dataset))
+    raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(READINGS_ENGINES)}")
+
+
+def export_file(path: Path, file_format: str, tagged: bool = False) -> TempExportFile:
+    return TempExportFile(path, file_format, tagged)
+
+
+def plan_bulk_extract(engine: Engine, request: BulkRequest) -> BulkPlan:
+    return plan_extract(facts(engine, lazy=True), request)
+
+
+def bulk_supplier_windows(engine: Engine) -> tuple[Window, ...]:
+    return supplier_windows(facts(engine, lazy=True))
