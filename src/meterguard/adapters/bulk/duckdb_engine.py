@@ -59,14 +59,18 @@ class DuckDbReadingsEngine:
             if self.threads:
                 duck.execute("SET threads = ?", [self.threads])  # bound, like every value here
             duck.register("windows", windows_table(windows))
-            duck.register("readings", self.dataset.relation(duck))
-            if tag:
-                result = duck.sql(TAG_SQL)
-            else:
-                low = min((w.start for w in windows), default=0)
-                high = max((w.end for w in windows), default=0)
-                # Partitions are whole days: prune to those the windows touch.
-                result = duck.execute(EXTRACT_SQL, [_day(low, _THE_START), _day(high, _THE_END)])
+            readings = self.dataset.relation(duck)
+            if not tag:
+                # Partitions are whole days: prune to those the windows touch (bound constants).
+                low = _day(min((w.start for w in windows), default=0), _THE_START)
+                high = _day(max((w.end for w in windows), default=0), _THE_END)
+                readings = readings.filter(
+                    duckdb.ColumnExpression("date").between(
+                        duckdb.ConstantExpression(low), duckdb.ConstantExpression(high)
+                    )
+                )
+            duck.register("readings", readings)
+            result = duck.sql(TAG_SQL if tag else EXTRACT_SQL)
             reader = result.to_arrow_reader(_BATCH_ROWS)
             for batch in reader:
                 yield batch.cast(target) if batch.schema != target else batch
