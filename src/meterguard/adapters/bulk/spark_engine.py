@@ -31,7 +31,7 @@ def spark_session() -> Any:
             .appName("meterguard-bulk")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.shuffle.partitions", "2")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.driver.bindAddress", "127.0.0.1")
@@ -48,6 +48,7 @@ class SparkReadingsEngine:
     def __init__(self, dataset: ParquetReadings, session: Any = None) -> None:
         self.dataset = dataset
         self.session = session
+        self._readings: Any = None  # the dataset's DataFrame, listed once per engine
 
     def select(self, windows: Sequence[Window], tag: bool) -> Iterator[pa.RecordBatch]:
         from pyspark.sql import functions as F
@@ -66,7 +67,9 @@ class SparkReadingsEngine:
             ]
         )
         w = spark.createDataFrame([tuple(window) for window in windows], window_schema)
-        r = spark.read.parquet(str(self.dataset.root)).select("mpxn", "ts", "kwh")
+        if self._readings is None:
+            self._readings = spark.read.parquet(str(self.dataset.root)).select("mpxn", "ts", "kwh")
+        r = self._readings
         held = (r.mpxn == w.w_mpxn) & (r.ts >= w.w_start) & (r.ts < w.w_end)
         if tag:
             joined = r.join(F.broadcast(w), held, "left").select("mpxn", "ts", "kwh", "party_id")

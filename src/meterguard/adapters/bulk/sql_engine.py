@@ -69,8 +69,8 @@ class SqlReadingsEngine:
         target = TAGGED_SCHEMA if tag else READING_SCHEMA
         with self.engine.connect() as connection, connection.begin():
             _load_windows(connection, windows)
-            result = connection.execution_options(yield_per=_BATCH_ROWS).execute(
-                extract_statement(tag)
+            result = connection.execute(
+                extract_statement(tag), execution_options={"yield_per": _BATCH_ROWS}
             )
             for rows in result.partitions():
                 columns = list(zip(*rows, strict=True))
