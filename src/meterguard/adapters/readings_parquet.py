@@ -147,7 +147,7 @@ class _ParquetWriter(SqlImportWriter):
             ).fetchone()  # type: ignore[misc]
             inserted = staged.num_rows - existing
             if inserted or updated:
-                merged = duck.execute(
+                merged = duck.sql(
                     "SELECT mpxn, ts, kwh FROM staged UNION ALL "
                     "SELECT o.mpxn, o.ts, o.kwh FROM old o ANTI JOIN staged s USING (mpxn, ts)"
                 ).to_arrow_table()
