@@ -141,10 +141,10 @@ class _ParquetWriter(SqlImportWriter):
                 duck.register("old", self.dataset.relation(duck).select("mpxn, ts, kwh"))
             else:
                 duck.register("old", pa.Table.from_pylist([], schema=READING_SCHEMA))
-            existing, updated = duck.execute(
+            existing, updated = duck.sql(
                 "SELECT count(o.kwh), count(*) FILTER (WHERE o.kwh IS DISTINCT FROM s.kwh "
                 "AND o.kwh IS NOT NULL) FROM staged s LEFT JOIN old o USING (mpxn, ts)"
-            ).fetchone()  # type: ignore[misc]
+            ).fetchall()[0]
             inserted = staged.num_rows - existing
             if inserted or updated:
                 merged = duck.sql(
