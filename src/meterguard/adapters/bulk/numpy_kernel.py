@@ -51,7 +51,8 @@ def encode_windows(
 
 def meter_offsets(codes: npt.NDArray[np.integer], meters: int) -> Ints:
     """``offsets[m]:offsets[m + 1]`` are meter ``m``'s rows (``codes`` sorted ascending)."""
-    return np.searchsorted(codes, np.arange(meters + 1)).astype(np.int64)
+    # Queries of the column's own dtype: a mismatch would make NumPy convert the whole column.
+    return np.searchsorted(codes, np.arange(meters + 1, dtype=codes.dtype)).astype(np.int64)
 
 
 def first_at_or_after(ts: Ints, lo: Ints, hi: Ints, value: Ints) -> Ints:
