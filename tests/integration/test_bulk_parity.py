@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -263,6 +264,7 @@ class SparkRun:
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkRun]:
     reason = _spark_unavailable()
     if reason:
+        warnings.warn(f"SPARK PARITY TESTS SKIPPED: {reason}", stacklevel=1)
         pytest.skip(f"SPARK TESTS SKIPPED: {reason}")
     from meterguard.adapters.bulk.spark_engine import spark_session
 
