@@ -156,7 +156,7 @@ def main() -> None:
     party_windows = numpy_kernel.encode_windows(plan.windows, code_of, party_code)
     t_compile_extract = time.perf_counter() - started
     started = time.perf_counter()
-    offsets = numpy_kernel.meter_offsets(code, meters)
+    index = numpy_kernel.meter_index(code, ts, meters)
     t_index = time.perf_counter() - started
     print(
         f"registry snapshot {t_snapshot:.1f} s; windows: tag-all {len(tag_windows.code):,} "
@@ -165,10 +165,10 @@ def main() -> None:
     )
 
     def mg_tag() -> Any:
-        return numpy_kernel.tag_all(offsets, ts, tag_windows)
+        return numpy_kernel.tag_all(index, ts, tag_windows)
 
     def mg_extract() -> Any:
-        rows = numpy_kernel.extract_rows(offsets, ts, party_windows)
+        rows = numpy_kernel.extract_rows(index, ts, party_windows)
         return code[rows], ts[rows], kwh[rows]
 
     # -- the anchors, over the same columns ------------------------------------------------

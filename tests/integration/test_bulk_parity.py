@@ -48,13 +48,19 @@ from unit.policy.generated import GRID, METER_POINTS, PARTIES, PURPOSES, ROLES_O
 
 Reading = tuple[str, int, float]
 
-# Every meter point has a reading on both sides of each day boundary and in the middle of the day.
+# Every meter point has a reading on both sides of each day boundary and in the middle of the day;
+# the first meter's readings stop, and the last one's start, on a day of the grid, so that windows
+# also begin and end exactly at a meter's first or last reading.
 _OFFSETS = (0, HALF_HOUR, 12 * 3600, DAY - HALF_HOUR)
+_SPANS = {METER_POINTS[0]: (-DAY, 20 * DAY), METER_POINTS[-1]: (5 * DAY, 50 * DAY)}
 READINGS: list[Reading] = sorted(
     (mpxn, day + offset, float((i * 7 + offset // HALF_HOUR) % 13) / 4)
     for i, mpxn in enumerate(METER_POINTS)
     for day in range(-DAY, 42 * DAY, DAY)
     for offset in _OFFSETS
+    if _SPANS.get(mpxn, (-DAY, 50 * DAY))[0]
+    <= day + offset
+    <= _SPANS.get(mpxn, (-DAY, 50 * DAY))[1]
 )
 
 
@@ -195,7 +201,7 @@ class NumpyKernel:
         self.code_of = {m: i for i, m in enumerate(self.meters)}
         codes = np.array([self.code_of[m] for m, _, _ in READINGS], np.int64)
         self.ts = np.array([t for _, t, _ in READINGS], np.int64)
-        self.offsets = numpy_kernel.meter_offsets(codes, len(self.meters))
+        self.index = numpy_kernel.meter_index(codes, self.ts, len(self.meters))
 
     def select(self, windows: Sequence[Window], tag: bool) -> Iterator[pa.RecordBatch]:
         parties = sorted({w.party_id for w in windows})
@@ -203,7 +209,7 @@ class NumpyKernel:
             windows, self.code_of, {p: i for i, p in enumerate(parties)}
         )
         if tag:
-            tags = numpy_kernel.tag_all(self.offsets, self.ts, compiled)
+            tags = numpy_kernel.tag_all(self.index, self.ts, compiled)
             rows = [
                 (*r, None if t < 0 else parties[t]) for r, t in zip(READINGS, tags, strict=True)
             ]
@@ -211,7 +217,7 @@ class NumpyKernel:
                 [dict(zip(("mpxn", "ts", "kwh", "party_id"), r, strict=True)) for r in rows]
             )
             return
-        picked = numpy_kernel.extract_rows(self.offsets, self.ts, compiled)
+        picked = numpy_kernel.extract_rows(self.index, self.ts, compiled)
         yield pa.RecordBatch.from_pylist(
             [dict(zip(("mpxn", "ts", "kwh"), READINGS[i], strict=True)) for i in picked]
         )
@@ -230,7 +236,7 @@ def test_the_parquet_dataset_is_partitioned_by_date_and_holds_every_reading(
 ) -> None:
     folders = sorted(p.name for p in parquet_readings.root.iterdir())
     assert folders[0] == "date=1969-12-31" and folders[-1] == "date=1970-02-11"
-    assert len(folders) == 43
+    assert len(folders) == 43  # every day from -1 to 41
     assert tags_of_count(parquet_readings) == len(READINGS)
 
 
