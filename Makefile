@@ -9,12 +9,12 @@ DEMO_METERS ?= 300
 DEMO_DAYS ?= 14
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test lint typecheck layers pytest benchmark-import clean
+.PHONY: setup run test lint typecheck layers pytest benchmark-import benchmark-bulk clean
 
 .venv/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
 		|| $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --extra spark
 	@touch $@
 
 setup: .venv/.synced
@@ -68,6 +68,9 @@ test: lint typecheck layers pytest
 
 benchmark-import: setup
 	$(RUN) python benchmarks/import_readings.py
+
+benchmark-bulk: setup
+	$(RUN) --group bench python benchmarks/bulk.py
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

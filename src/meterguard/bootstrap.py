@@ -11,10 +11,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from meterguard.adapters.bulk.duckdb_engine import DuckDbReadingsEngine
+from meterguard.adapters.bulk.output_files import TempExportFile
+from meterguard.adapters.bulk.sql_engine import SqlReadingsEngine
 from meterguard.adapters.critical_alerts import critical_alert_codes
 from meterguard.adapters.folder_files import CsvFolder, readings_source
 from meterguard.adapters.message_files import open_messages
 from meterguard.adapters.notifiers import ConsoleNotifier
+from meterguard.adapters.readings_parquet import ParquetImportStore, ParquetReadings
 from meterguard.adapters.storage.api_key_store import SqlApiKeyStore
 from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.consent_store import SqlConsentStore
@@ -27,6 +31,7 @@ from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
 from meterguard.adapters.storage.snapshot_loader import load_matrix_versions, load_snapshot
 from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
 from meterguard.adapters.storage.web_store import SqlSessionStore, SqlSignInStore
+from meterguard.policy.bulk import BulkPlan, BulkRequest, Window, plan_extract, supplier_windows
 from meterguard.policy.matrix import MatrixVersion
 from meterguard.policy.snapshot import Snapshot
 from meterguard.services.access_log import ConsumerAccessLog
@@ -34,6 +39,7 @@ from meterguard.services.api_keys import ApiKeys
 from meterguard.services.consents import ConsentService
 from meterguard.services.corrections import CorrectionReport
 from meterguard.services.cos_report import CosReport, CredentialsGap
+from meterguard.services.exporting import ReadingsEngine
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 from meterguard.services.ingest import IngestService, MessageSource
 from meterguard.services.mailbox import Mailbox
@@ -110,6 +116,59 @@ def release_store(engine: Engine) -> SqlReleaseStore:
 
 def daily_meter_points(engine: Engine, limit: int) -> SqlDailyMeterPoints:
     return SqlDailyMeterPoints(engine, limit)
+
+
+# -- bulk extracts (issue 6) ---------------------------------------------------------------------
+
+READINGS_ENGINES = ("sqlite", "postgres", "duckdb", "spark")
+
+
+def import_directory_to_parquet(
+    engine: Engine, folder: Path, dataset: Path, on_progress: Progress | None = None
+) -> ImportReport:
+    """The import, with readings written to a date-partitioned Parquet dataset at ``dataset``."""
+    return import_folder(
+        CsvFolder(folder),
+        readings_source(folder),
+        ParquetImportStore(engine, ParquetReadings(dataset)),
+        system_clock,
+        on_progress,
+    )
+
+
+def readings_engine(name: str, engine: Engine, dataset: Path | None) -> ReadingsEngine:
+    """``sqlite``/``postgres``: the ``readings`` table of the database (which must be that kind);
+    ``duckdb``/``spark``: the Parquet dataset."""
+    if name in ("sqlite", "postgres"):
+        dialect = "postgresql" if name == "postgres" else "sqlite"
+        if engine.dialect.name != dialect:
+            raise ValueError(
+                f"--engine {name} needs a {dialect} database, not {engine.dialect.name}"
+            )
+        return SqlReadingsEngine(engine)
+    if dataset is None:
+        raise ValueError(
+            f"--engine {name} reads the Parquet readings dataset: give --readings PATH"
+        )
+    if name == "duckdb":
+        return DuckDbReadingsEngine(ParquetReadings(dataset))
+    if name == "spark":
+        from meterguard.adapters.bulk.spark_engine import SparkReadingsEngine
+
+        return SparkReadingsEngine(ParquetReadings(dataset))
+    raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(READINGS_ENGINES)}")
+
+
+def export_file(path: Path, file_format: str, tagged: bool = False) -> TempExportFile:
+    return TempExportFile(path, file_format, tagged)
+
+
+def plan_bulk_extract(engine: Engine, request: BulkRequest) -> BulkPlan:
+    return plan_extract(facts(engine, lazy=True), request)
+
+
+def bulk_supplier_windows(engine: Engine) -> tuple[Window, ...]:
+    return supplier_windows(facts(engine, lazy=True))
 
 
 # --- Routing what devices send (ACCESS-RULES 9) ---------------------------------------------------

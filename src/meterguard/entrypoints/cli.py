@@ -19,11 +19,12 @@ from rich.progress import (
 from rich.table import Table
 
 from meterguard import bootstrap
+from meterguard.adapters.readings_parquet import parse_store
 from meterguard.adapters.storage.database import current_revision
 from meterguard.adapters.storage.import_store import table_counts
 from meterguard.domain.catalogue import Group
 from meterguard.domain.time import format_instant, parse_instant
-from meterguard.entrypoints import cli_audit, cli_http, cli_routing, cli_web
+from meterguard.entrypoints import cli_audit, cli_export, cli_http, cli_routing, cli_web
 from meterguard.entrypoints.cli_common import ActorOption, DbOption, err, out
 from meterguard.policy.requests import BadRequest, parse_request
 from meterguard.services.checking import check_lines
@@ -54,8 +55,19 @@ def import_(
         Path, typer.Argument(exists=True, file_okay=False, help="Folder of INTERCHANGE files.")
     ],
     db: DbOption = None,
+    readings_store: Annotated[
+        str,
+        typer.Option(
+            "--readings-store",
+            help="Where readings go: db (the readings table) or parquet:PATH (a date-partitioned dataset).",
+        ),
+    ] = "db",
 ) -> None:
     """Import a folder of INTERCHANGE.md files: all of it, or (on any invalid row) none of it."""
+    try:
+        dataset = parse_store(readings_store)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     engine = bootstrap.database(db)
     with Progress(
         TextColumn("[bold]readings"),
@@ -73,7 +85,10 @@ def import_(
             progress.update(task, completed=done, total=total)
 
         try:
-            report = bootstrap.import_directory(engine, folder, on_progress)
+            if dataset is None:
+                report = bootstrap.import_directory(engine, folder, on_progress)
+            else:
+                report = bootstrap.import_directory_to_parquet(engine, folder, dataset, on_progress)
         except ImportRejected as rejected:
             progress.stop()
             for problem in rejected.problems:
@@ -442,6 +457,7 @@ def status(db: DbOption = None) -> None:
 # Each area of the command line registers its own commands (see cli_common.py).
 cli_audit.register(app)
 cli_http.register(app)
+cli_export.register(app)
 cli_routing.register(app)
 cli_web.register(app)
 
