@@ -10,13 +10,25 @@ from sqlalchemy import Engine
 
 from meterguard.adapters.folder_files import CsvFolder, readings_source
 from meterguard.adapters.storage.audit_store import SqlAuditLog
+from meterguard.adapters.storage.compliance_store import (
+    SqlAssessmentStore,
+    SqlComplianceRecords,
+    SqlPrivacyStore,
+    SqlSubjectAccessStore,
+)
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
+from meterguard.adapters.storage.matrix_change_store import SqlMatrixChangeStore
 from meterguard.adapters.storage.snapshot_loader import load_snapshot
 from meterguard.policy.snapshot import Snapshot
+from meterguard.services.assessments import Assessments
+from meterguard.services.compliance_report import ComplianceReports
 from meterguard.services.consents import ConsentService
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
+from meterguard.services.matrix_changes import MatrixChanges
+from meterguard.services.privacy import PrivacyAssessments
+from meterguard.services.subject_access import SubjectAccess
 
 
 def system_clock() -> int:
@@ -56,3 +68,32 @@ def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
 
 def audit_log(engine: Engine) -> SqlAuditLog:
     return SqlAuditLog(engine)
+
+
+# ---- Compliance (issue 7) ----
+
+
+def assessments(engine: Engine) -> Assessments:
+    return Assessments(SqlAssessmentStore(engine), system_clock)
+
+
+def privacy_assessments(engine: Engine) -> PrivacyAssessments:
+    return PrivacyAssessments(SqlPrivacyStore(engine), system_clock)
+
+
+def matrix_changes(engine: Engine) -> MatrixChanges:
+    return MatrixChanges(SqlMatrixChangeStore(engine), system_clock)
+
+
+def subject_access(engine: Engine) -> SubjectAccess:
+    return SubjectAccess(SqlSubjectAccessStore(engine), system_clock)
+
+
+def compliance_reports(engine: Engine) -> ComplianceReports:
+    return ComplianceReports(
+        assessments(engine),
+        privacy_assessments(engine),
+        matrix_changes(engine),
+        SqlComplianceRecords(engine),
+        system_clock,
+    )

@@ -26,7 +26,7 @@ class AssessmentKind(StrEnum):
         return _STRICTNESS[self]
 
     @property
-    def title(self) -> str:
+    def long_name(self) -> str:
         return _TITLES[self]
 
 
@@ -97,6 +97,10 @@ class Rule(Enum):
         self.pattern = pattern
         self.summary = summary
         self.source = source
+
+    @property
+    def cycle_strictness(self) -> float:
+        return sum(kind.strictness for kind in self.pattern) / len(self.pattern)
 
     def kind_in_year(self, year_of_use: int) -> AssessmentKind:
         """The kind this rule asks for in year ``year_of_use`` (1 = the year of User Entry)."""
@@ -183,7 +187,7 @@ class AssessmentDue:
             others = ", ".join(
                 f"{r.code} asks {r.kind_in_year(self.year_of_use)}" for r in self.also
             )
-            text += f"; strictest of: {others}"
+            text += f"; also under {others}"
         return text
 
 
@@ -196,8 +200,11 @@ def assessment_due(party: Party, entry_year: int, year: int) -> AssessmentDue | 
     if not rules:
         return None
     year_of_use = year - entry_year + 1
-    # The strictest kind wins; among equals, the first rule listed names it.
-    deciding = max(rules, key=lambda r: r.kind_in_year(year_of_use).strictness)
+    # The strictest kind wins; among equals, the rule that is stricter over its whole cycle
+    # (Full every year) names it, then the first listed.
+    deciding = max(
+        rules, key=lambda r: (r.kind_in_year(year_of_use).strictness, r.cycle_strictness)
+    )
     also = tuple(r for r in rules if r is not deciding)
     return AssessmentDue(
         party.party_id, year, year_of_use, deciding.kind_in_year(year_of_use), deciding, also

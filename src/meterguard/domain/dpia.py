@@ -159,3 +159,28 @@ class Screening:
             return "stage 1 complete: all answers no and no privacy risk identified"
         reasons = [*self.answered_yes, *(f"risk: {r}" for r in self.risks)]
         return "stage 2 required: " + "; ".join(reasons)
+
+
+def screening_from_mapping(data: Mapping[str, object]) -> Screening:
+    """A screening from its JSON form: ``{"answers": {ref: "yes" | "no" | {"answer": ...,
+    "comment": ...}}, "risks": [text, ...]}``."""
+    raw_answers = data.get("answers")
+    if not isinstance(raw_answers, Mapping):
+        raise IncompleteScreening('"answers" must map each question reference to yes or no')
+    answers: dict[str, Answer] = {}
+    for ref, value in raw_answers.items():
+        comment = ""
+        if isinstance(value, Mapping):
+            comment = str(value.get("comment", ""))
+            value = value.get("answer")
+        if isinstance(value, bool):
+            yes = value
+        elif isinstance(value, str) and value.strip().lower() in ("yes", "no"):
+            yes = value.strip().lower() == "yes"
+        else:
+            raise IncompleteScreening(f"{ref}: answer {value!r} is not yes or no")
+        answers[str(ref)] = Answer(yes, comment)
+    risks = data.get("risks", [])
+    if not isinstance(risks, list) or not all(isinstance(r, str) for r in risks):
+        raise IncompleteScreening('"risks" must be a list of descriptions')
+    return Screening(answers, tuple(risks))
