@@ -79,7 +79,9 @@ def test_the_export_is_audited_per_meter_point_and_the_consumer_sees_it_next_tim
 ) -> None:
     access.export("C-BOB", "op")
     entries = [
-        e for e in SqlAuditLog(engine).entries(mpxn=METER) if e.record.action == "subject_access.export"
+        e
+        for e in SqlAuditLog(engine).entries(mpxn=METER)
+        if e.record.action == "subject_access.export"
     ]
     assert len(entries) == 1
     assert entries[0].record.subject == "consumer:C-BOB"

@@ -70,7 +70,9 @@ def test_the_non_domestic_supplier_table(
         (92_000, [F, V, S]),
     ],
 )
-def test_the_domestic_threshold_for_suppliers(domestic: int, expected: list[AssessmentKind]) -> None:
+def test_the_domestic_threshold_for_suppliers(
+    domestic: int, expected: list[AssessmentKind]
+) -> None:
     assert kinds(supplier(domestic, 0)) == expected
 
 
