@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from meterguard.adapters.critical_alerts import critical_alert_codes
 from meterguard.adapters.folder_files import CsvFolder, readings_source
+from meterguard.adapters.message_files import open_messages
 from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.compliance_store import (
     SqlAssessmentStore,
@@ -20,14 +22,21 @@ from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
 from meterguard.adapters.storage.matrix_change_store import SqlMatrixChangeStore
+from meterguard.adapters.storage.routing_store import SqlRoutingStore
 from meterguard.adapters.storage.snapshot_loader import load_snapshot
 from meterguard.policy.snapshot import Snapshot
 from meterguard.services.assessments import Assessments
 from meterguard.services.compliance_report import ComplianceReports
 from meterguard.services.consents import ConsentService
+from meterguard.services.corrections import CorrectionReport
+from meterguard.services.cos_report import CosReport
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
+from meterguard.services.ingest import IngestService, MessageSource
+from meterguard.services.mailbox import Mailbox
 from meterguard.services.matrix_changes import MatrixChanges
 from meterguard.services.privacy import PrivacyAssessments
+from meterguard.services.quarantine import Quarantine
+from meterguard.services.service_requests import ServiceRequests
 from meterguard.services.subject_access import SubjectAccess
 
 
@@ -43,13 +52,18 @@ def database(url: str | None = None) -> Engine:
 def import_directory(
     engine: Engine, folder: Path, on_progress: Progress | None = None
 ) -> ImportReport:
-    return import_folder(
+    report = import_folder(
         CsvFolder(folder),
         readings_source(folder),
         SqlImportStore(engine),
         system_clock,
         on_progress,
     )
+    # Corrected appointment history re-routes stored messages, in a transaction of its own that
+    # moves the corrections cursor with it (services/corrections.py).
+    if report.changed:
+        correct_deliveries(engine)
+    return report
 
 
 def facts(engine: Engine, lazy: bool = True) -> Snapshot:
@@ -68,6 +82,45 @@ def consent_service(engine: Engine, snapshot: Snapshot) -> ConsentService:
 
 def audit_log(engine: Engine) -> SqlAuditLog:
     return SqlAuditLog(engine)
+
+
+# --- Routing what devices send (ACCESS-RULES 9) ---------------------------------------------------
+
+
+def routing_store(engine: Engine) -> SqlRoutingStore:
+    return SqlRoutingStore(engine)
+
+
+def ingest_service(engine: Engine, snapshot: Snapshot) -> IngestService:
+    store = SqlRoutingStore(engine)
+    return IngestService(store, snapshot, lambda: critical_alert_codes(store), system_clock)
+
+
+def correct_deliveries(engine: Engine, snapshot: Snapshot | None = None) -> CorrectionReport:
+    """Route stored messages again after appointment changes; a no-op when nothing changed."""
+    if snapshot is None and not SqlRoutingStore(engine).corrections_due():
+        return CorrectionReport()
+    return ingest_service(engine, snapshot or facts(engine)).correct()
+
+
+def mailbox(engine: Engine) -> Mailbox:
+    return Mailbox(SqlRoutingStore(engine), system_clock)
+
+
+def quarantine(engine: Engine) -> Quarantine:
+    return Quarantine(SqlRoutingStore(engine), system_clock)
+
+
+def cos_report(engine: Engine, snapshot: Snapshot) -> CosReport:
+    return CosReport(SqlRoutingStore(engine), snapshot, system_clock)
+
+
+def service_requests(engine: Engine, snapshot: Snapshot) -> ServiceRequests:
+    return ServiceRequests(SqlRoutingStore(engine), snapshot, system_clock)
+
+
+def message_file(path: Path) -> MessageSource:
+    return open_messages(path)
 
 
 # ---- Compliance (issue 7) ----

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from meterguard.adapters.storage.database import head_revision
+
 SMALL = Path(__file__).parents[1] / "fixtures" / "small"
 
 
@@ -56,7 +58,7 @@ def test_init_creates_the_schema_at_the_url_from_the_environment(tmp_path: Path)
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = meterguard("init", cwd=tmp_path, env={"MG_DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
-    assert "schema revision 0003" in result.stdout
+    assert f"schema revision {head_revision()}" in result.stdout
 
 
 def test_check_writes_one_decision_line_per_request_line(tmp_path: Path) -> None:
@@ -171,3 +173,32 @@ def test_a_consent_through_the_command_line(tmp_path: Path) -> None:
     assert [line.split()[1] for line in history] == ["granted", "notice_sent", "withdrawn"]
     refused = meterguard("consent", "withdraw", "NOPE", "--actor", "x", "--db", url, cwd=tmp_path)
     assert refused.returncode == 1 and "no consent NOPE" in refused.stderr
+
+
+def test_audit_verify_names_the_first_altered_entry_and_exits_1(tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from meterguard.adapters.storage import schema
+    from meterguard.adapters.storage.audit_store import SqlAuditLog
+    from meterguard.adapters.storage.database import open_database
+    from meterguard.services.audit import AuditRecord
+
+    url = f"sqlite:///{tmp_path / 'mg.db'}"
+    engine = open_database(url)
+    SqlAuditLog(engine).append(
+        [
+            AuditRecord("OCTO", "IS", "API", "hh_consumption", f"r{n}", "allow", "OK")
+            for n in range(4)
+        ],
+        1_700_000_000,
+    )
+    intact = meterguard("audit", "verify", "--db", url, cwd=tmp_path)
+    assert intact.returncode == 0 and "intact: 4 entries" in intact.stdout
+    with engine.begin() as connection:
+        connection.execute(
+            update(schema.audit_log).where(schema.audit_log.c.seq == 2).values(code="NOT_OK")
+        )
+    engine.dispose()
+    broken = meterguard("audit", "verify", "--db", url, cwd=tmp_path)
+    assert broken.returncode == 1
+    assert "BROKEN at seq 2" in broken.stderr

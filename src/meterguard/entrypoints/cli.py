@@ -23,7 +23,7 @@ from meterguard.adapters.storage.database import current_revision
 from meterguard.adapters.storage.import_store import table_counts
 from meterguard.domain.catalogue import Group
 from meterguard.domain.time import format_instant, parse_instant
-from meterguard.entrypoints import cli_audit, cli_compliance
+from meterguard.entrypoints import cli_audit, cli_compliance, cli_routing
 from meterguard.entrypoints.cli_common import ActorOption, DbOption, err, out
 from meterguard.policy.requests import BadRequest, parse_request
 from meterguard.services.checking import check_lines
@@ -441,6 +441,7 @@ def status(db: DbOption = None) -> None:
 
 # Each area of the command line registers its own commands (see cli_common.py).
 cli_audit.register(app)
+cli_routing.register(app)
 cli_compliance.register(app)
 
 

@@ -243,6 +243,69 @@ registry_changes = Table(
     Column("at", BigInteger, nullable=False),
 )
 
+# --- Routing what devices send (ACCESS-RULES 9) --------------------------------------------------
+
+# Every message accepted once, delivered or quarantined: ``message_id`` as the primary key makes
+# ingest idempotent across runs and after a crash. A purge empties a quarantined payload and keeps
+# the row, so the same message sent again is still a duplicate.
+messages = Table(
+    "messages",
+    metadata,
+    Column("message_id", String(128), primary_key=True),
+    Column("mpxn", String(13), nullable=False),
+    Column("device_guid", String(23), nullable=False),
+    Column("ts", BigInteger, nullable=False, comment="data time"),
+    Column("kind", String(8), nullable=False, comment="read or alert"),
+    Column("alert_code", String(16), nullable=False, server_default=""),
+    Column("payload", Text, comment="NULL once purged"),
+    Column("received_at", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False, comment="routed, quarantined or purged"),
+    Column("reason", String(32), nullable=False, server_default="", comment="why quarantined"),
+    Column("purge_id", Integer),
+    Index(None, "mpxn", "ts"),
+    Index(None, "device_guid", "ts"),
+    Index(None, "state", "received_at"),
+)
+
+# Each recipient's mailbox: a message delivered to a party, or a deletion notice telling it that a
+# message it was given is no longer its to hold. A delivery the corrected appointment history no
+# longer entitles is withdrawn (never handed out again) and answered by a deletion notice.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", Integer, primary_key=True, autoincrement=True),
+    Column("party_id", String(32), nullable=False),
+    Column("message_id", String(128), ForeignKey("messages.message_id"), nullable=False),
+    Column("notice", String(16), nullable=False, comment="message or deletion"),
+    Column("basis", String(32), nullable=False, comment="why this party receives it"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("pulled_at", BigInteger, comment="first handed to the party"),
+    Column("acknowledged_at", BigInteger),
+    Column("withdrawn_at", BigInteger, comment="no longer entitled: a deletion notice follows"),
+    Index(None, "party_id", "acknowledged_at", "delivery_id"),
+    Index(None, "message_id"),
+)
+
+# One row per purge of quarantined payloads (``meterguard purge``).
+quarantine_purges = Table(
+    "quarantine_purges",
+    metadata,
+    Column("purge_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("older_than_days", Integer, nullable=False),
+    Column("received_before", BigInteger, nullable=False),
+    Column("messages", Integer, nullable=False),
+    Column("actor", Text, nullable=False),
+)
+
+# One row: how far along the registry change feed corrections have been applied to deliveries.
+routing_cursor = Table(
+    "routing_cursor",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("change_seq", BigInteger, nullable=False),
+)
+
 # ---- Compliance (issue 7): security and privacy assessments, matrix change requests with their
 # DPIA screenings, and the consumer contact records that subject access exports and erasure
 # removes. ----
