@@ -42,4 +42,13 @@ def render_compliance_report(report: ComplianceReport) -> str:
 
 
 def render_subject_access(bundle: dict[str, Any]) -> str:
-    return _environment().get_template("subject_access.html.j2").render(b=bundle)
+    """The page shows each meter point's readings as daily totals; the JSON has every one."""
+    daily: dict[str, list[tuple[str, int, float]]] = {}
+    for meter in bundle["meter_points"]:
+        days: dict[str, tuple[int, float]] = {}
+        for reading in meter["readings"]:
+            count, total = days.get(reading["ts"][:10], (0, 0.0))
+            days[reading["ts"][:10]] = (count + 1, total + reading["kwh"])
+        daily[meter["mpxn"]] = [(day, n, kwh) for day, (n, kwh) in sorted(days.items())]
+    template = _environment().get_template("subject_access.html.j2")
+    return template.render(b=bundle, daily=daily)

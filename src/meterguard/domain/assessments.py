@@ -196,7 +196,12 @@ def assessment_due(party: Party, entry_year: int, year: int) -> AssessmentDue | 
     covers the party (it holds no DCC User role this schedule knows)."""
     if year < entry_year:
         return None
-    rules = rules_for(party)
+    return _due(party, rules_for(party), entry_year, year)
+
+
+def _due(
+    party: Party, rules: tuple[Rule, ...], entry_year: int, year: int
+) -> AssessmentDue | None:
     if not rules:
         return None
     year_of_use = year - entry_year + 1
@@ -213,5 +218,6 @@ def assessment_due(party: Party, entry_year: int, year: int) -> AssessmentDue | 
 
 def schedule(party: Party, entry_year: int, until_year: int) -> list[AssessmentDue]:
     """Every year from User Entry to ``until_year`` inclusive."""
-    rows = (assessment_due(party, entry_year, y) for y in range(entry_year, until_year + 1))
+    rules = rules_for(party)  # the same every year: premises counts are the party's current ones
+    rows = (_due(party, rules, entry_year, y) for y in range(entry_year, until_year + 1))
     return [row for row in rows if row is not None]
