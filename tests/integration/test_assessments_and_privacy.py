@@ -129,7 +129,7 @@ def test_the_compliance_report_gathers_the_year(loaded: Engine) -> None:
         SqlComplianceRecords(loaded),
         lambda: NOW,
     )
-    report = reports.build(2026)
+    report = reports.build(2026, "auditor")
     assert [(r.party.party_id, r.due.kind) for r in report.schedule.rows] == [
         ("APP1", AssessmentKind.VERIFICATION)
     ]
@@ -138,3 +138,5 @@ def test_the_compliance_report_gathers_the_year(loaded: Engine) -> None:
     html = render_compliance_report(report)
     assert "Compliance report 2026" in html and "seed-1" in html and "other-user" in html
     assert "@media print" in html and "page-break-before" in html
+    newest = SqlAuditLog(loaded).entries(newest_first=True, limit=1)[0]
+    assert (newest.record.action, newest.record.party_id) == ("compliance.report", "auditor")

@@ -199,9 +199,7 @@ def assessment_due(party: Party, entry_year: int, year: int) -> AssessmentDue | 
     return _due(party, rules_for(party), entry_year, year)
 
 
-def _due(
-    party: Party, rules: tuple[Rule, ...], entry_year: int, year: int
-) -> AssessmentDue | None:
+def _due(party: Party, rules: tuple[Rule, ...], entry_year: int, year: int) -> AssessmentDue | None:
     if not rules:
         return None
     year_of_use = year - entry_year + 1

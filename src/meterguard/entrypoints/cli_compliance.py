@@ -525,12 +525,14 @@ compliance_app = typer.Typer(help="The year's compliance record.", no_args_is_he
 def compliance_report(
     year: YearOption = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="HTML file to write.")] = None,
+    actor: Annotated[str, typer.Option("--actor")] = "operator",
     db: DbOption = None,
 ) -> None:
     """One printable HTML document for a privacy auditor: assessments, samples, matrix changes
     with their screenings, subject access requests served."""
     year = year or _this_year()
-    report = bootstrap.compliance_reports(bootstrap.database(db)).build(year)
+    with _refusals():
+        report = bootstrap.compliance_reports(bootstrap.database(db)).build(year, actor)
     target = out_file or Path(f"compliance-report-{year}.html")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_compliance_report(report), encoding="utf-8")

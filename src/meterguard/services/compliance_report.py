@@ -9,15 +9,16 @@ adapters' business; this is the content.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from meterguard.domain.time import Instant
 from meterguard.services.assessments import Assessments, Schedule
-from meterguard.services.audit import AuditEntry, ChainReport
+from meterguard.services.audit import AuditEntry, AuditRecord, ChainReport
 from meterguard.services.matrix_changes import Impact, MatrixChange, MatrixChanges, StoredScreening
+from meterguard.services.operator_records import check_actor, operator_record
 from meterguard.services.privacy import PrivacyAssessment, PrivacyAssessments, StoredDraw
 
 
@@ -27,6 +28,8 @@ class ComplianceRecords(Protocol):
     ) -> list[AuditEntry]: ...
 
     def verify(self) -> ChainReport: ...
+
+    def append(self, records: Sequence[AuditRecord], at: Instant) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,9 @@ class ComplianceReports:
         self.records = records
         self.clock = clock
 
-    def build(self, year: int) -> ComplianceReport:
+    def build(self, year: int, actor: str) -> ComplianceReport:
+        """The year's record; producing it is itself recorded (it names consumers and parties)."""
+        actor = check_actor(actor)
         start, end = year_bounds(year)
         changes = [
             ChangeRecord(c, self.matrix_changes.impact(c.change_id), self.matrix_changes.screening(c.change_id))
@@ -79,9 +84,16 @@ class ComplianceReports:
             if start <= c.drafted_at < end or (c.decided_at is not None and start <= c.decided_at < end)
         ]  # fmt: skip
         requests = self.records.entries_with_action_prefix("subject_access.", start, end)
+        chain = self.records.verify()
+        produced_at = self.clock()
+        self.records.append(
+            [operator_record(actor, "compliance.report", f"compliance_report:{year}",
+                             {"year": year, "chain_ok": chain.ok})],
+            produced_at,
+        )  # fmt: skip
         return ComplianceReport(
             year=year,
-            produced_at=self.clock(),
+            produced_at=produced_at,
             schedule=self.assessments.schedule(year),
             sample=self.privacy.store.sample(year),
             privacy_assessments=self.privacy.store.assessments(year),
@@ -89,5 +101,5 @@ class ComplianceReports:
             matrix_changes=changes,
             subject_access=[e for e in requests if e.record.action == "subject_access.export"],
             erasures=[e for e in requests if e.record.action == "subject_access.erasure"],
-            chain=self.records.verify(),
+            chain=chain,
         )

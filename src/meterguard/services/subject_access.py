@@ -51,7 +51,9 @@ class SubjectAccessStore(Protocol):
 
     def consents_of(self, consumer_id: str) -> list[tuple[Consent, list[ConsentEvent]]]: ...
 
-    def audit_entries(self, mpxn: str) -> list[AuditEntry]: ...
+    def audit_entries(self, mpxn: str, within: Period) -> list[AuditEntry]:
+        """Entries about the meter point whose data envelope overlaps ``within``."""
+        ...
 
     def readings(self, mpxn: str, period: Period) -> list[tuple[Instant, float]]: ...
 
@@ -95,7 +97,8 @@ class SubjectAccess:
         meter_points = []
         for mpxn, periods in sorted(periods_by_mpxn.items()):
             own = PeriodSet(tuple(periods))
-            entries = [e for e in self.store.audit_entries(mpxn) if overlaps_any(e, own)]
+            envelope = Period(own.periods[0].start, own.periods[-1].end)
+            entries = [e for e in self.store.audit_entries(mpxn, envelope) if overlaps_any(e, own)]
             readings = [
                 {"ts": format_instant(ts), "kwh": kwh}
                 for period in own.clip(end=at)  # no reading from the future

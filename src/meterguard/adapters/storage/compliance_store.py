@@ -271,8 +271,16 @@ class SqlSubjectAccessStore:
                 )
             return result
 
-    def audit_entries(self, mpxn: str) -> list[AuditEntry]:
-        return self.log.entries(mpxn=mpxn)
+    def audit_entries(self, mpxn: str, within: Period) -> list[AuditEntry]:
+        log = schema.audit_log
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(log)
+                .where(log.c.mpxn == mpxn)
+                .where(log.c.data_from < within.end, log.c.data_to > within.start)
+                .order_by(log.c.seq)
+            )
+            return [_entry(row) for row in rows]
 
     def readings(self, mpxn: str, period: Period) -> list[tuple[Instant, float]]:
         table = schema.readings
@@ -366,3 +374,6 @@ class SqlComplianceRecords:
 
     def verify(self) -> ChainReport:
         return SqlAuditLog(self.engine).verify()
+
+    def append(self, records: Sequence[AuditRecord], at: Instant) -> None:
+        SqlAuditLog(self.engine).append(records, at)
