@@ -23,7 +23,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-# Generate the demo (once), import it, issue demo API keys (printed, with a curl each), and serve
+# Generate the demo (once), import it, issue demo API keys (printed, with a curl each) and a
+# consumer sign-in code for the portal, and serve
 # the API with $(WORKERS) processes on http://$(HOST):$(PORT)/ until Ctrl+C.
 run: setup
 	@test -f $(DEMO_DIR)/parties.csv || $(RUN) meterguard demo-data $(DEMO_DIR) --meters $(DEMO_METERS) --days $(DEMO_DAYS) --seed 1
@@ -33,7 +34,7 @@ run: setup
 	$(RUN) meterguard status
 	@echo
 	@$(RUN) meterguard keys demo --url http://$(HOST):$(PORT)
-	@# consumer sign-in code: printed here once the portal's sign-in lands (issue 5, web pages)
+	@$(RUN) meterguard portal demo --url http://$(HOST):$(PORT)
 	@echo
 	@echo "MeterGuard's registry is loaded from $(DEMO_DIR) into ./meterguard.db. In another terminal, try:"
 	@echo '  uv run meterguard explain "$$(sed -n 1p $(DEMO_DIR)/requests.jsonl)"'

@@ -21,9 +21,16 @@ from meterguard.adapters.notifiers import ConsoleNotifier
 from meterguard.adapters.readings_parquet import ParquetImportStore, ParquetReadings
 from meterguard.adapters.storage.api_key_store import SqlApiKeyStore
 from meterguard.adapters.storage.audit_store import SqlAuditLog
+from meterguard.adapters.storage.compliance_store import (
+    SqlAssessmentStore,
+    SqlComplianceRecords,
+    SqlPrivacyStore,
+    SqlSubjectAccessStore,
+)
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
 from meterguard.adapters.storage.import_store import SqlImportStore
+from meterguard.adapters.storage.matrix_change_store import SqlMatrixChangeStore
 from meterguard.adapters.storage.portal_store import SqlPortalStore
 from meterguard.adapters.storage.release_store import SqlReleaseStore
 from meterguard.adapters.storage.routing_store import SqlRoutingStore
@@ -36,6 +43,8 @@ from meterguard.policy.matrix import MatrixVersion
 from meterguard.policy.snapshot import Snapshot
 from meterguard.services.access_log import ConsumerAccessLog
 from meterguard.services.api_keys import ApiKeys
+from meterguard.services.assessments import Assessments
+from meterguard.services.compliance_report import ComplianceReports
 from meterguard.services.consents import ConsentService
 from meterguard.services.corrections import CorrectionReport
 from meterguard.services.cos_report import CosReport, CredentialsGap
@@ -43,10 +52,13 @@ from meterguard.services.exporting import ReadingsEngine
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 from meterguard.services.ingest import IngestService, MessageSource
 from meterguard.services.mailbox import Mailbox
+from meterguard.services.matrix_changes import MatrixChanges
 from meterguard.services.portal import Portal
+from meterguard.services.privacy import PrivacyAssessments
 from meterguard.services.quarantine import Quarantine
 from meterguard.services.service_requests import ServiceRequests
 from meterguard.services.sign_in import Notifier, SignIn
+from meterguard.services.subject_access import SubjectAccess
 from meterguard.services.web_sessions import Sessions
 
 
@@ -290,3 +302,32 @@ def operator_authenticator(keys: ApiKeys) -> Callable[[str], str | None]:
 
 def sign_in_codes(engine: Engine, notifier: Notifier | None = None) -> SignIn:
     return SignIn(SqlSignInStore(engine), notifier or ConsoleNotifier(), system_clock)
+
+
+# ---- Compliance (issue 7) ----
+
+
+def assessments(engine: Engine) -> Assessments:
+    return Assessments(SqlAssessmentStore(engine), system_clock)
+
+
+def privacy_assessments(engine: Engine) -> PrivacyAssessments:
+    return PrivacyAssessments(SqlPrivacyStore(engine), system_clock)
+
+
+def matrix_changes(engine: Engine) -> MatrixChanges:
+    return MatrixChanges(SqlMatrixChangeStore(engine), system_clock)
+
+
+def subject_access(engine: Engine) -> SubjectAccess:
+    return SubjectAccess(SqlSubjectAccessStore(engine), system_clock)
+
+
+def compliance_reports(engine: Engine) -> ComplianceReports:
+    return ComplianceReports(
+        assessments(engine),
+        privacy_assessments(engine),
+        matrix_changes(engine),
+        SqlComplianceRecords(engine),
+        system_clock,
+    )

@@ -24,7 +24,14 @@ from meterguard.adapters.storage.database import current_revision
 from meterguard.adapters.storage.import_store import table_counts
 from meterguard.domain.catalogue import Group
 from meterguard.domain.time import format_instant, parse_instant
-from meterguard.entrypoints import cli_audit, cli_export, cli_http, cli_routing, cli_web
+from meterguard.entrypoints import (
+    cli_audit,
+    cli_compliance,
+    cli_export,
+    cli_http,
+    cli_routing,
+    cli_web,
+)
 from meterguard.entrypoints.cli_common import ActorOption, DbOption, err, out
 from meterguard.policy.requests import BadRequest, parse_request
 from meterguard.services.checking import check_lines
@@ -460,6 +467,7 @@ cli_http.register(app)
 cli_export.register(app)
 cli_routing.register(app)
 cli_web.register(app)
+cli_compliance.register(app)
 
 
 def main() -> None:

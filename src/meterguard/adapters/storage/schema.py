@@ -358,3 +358,114 @@ web_sessions = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("ended_at", BigInteger, comment="signed out"),
 )
+
+# ---- Compliance (issue 7): security and privacy assessments, matrix change requests with their
+# DPIA screenings, and the consumer contact records that subject access exports and erasure
+# removes. ----
+
+# When each party became a DCC User (User Entry): year one of its security-assessment cycle.
+party_user_entries = Table(
+    "party_user_entries",
+    metadata,
+    Column("party_id", String(32), ForeignKey("parties.party_id"), primary_key=True),
+    Column("entered_at", BigInteger, nullable=False),
+    Column("recorded_at", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+)
+
+# User Security Assessments carried out (the schedule of what is due is computed, not stored).
+security_assessments = Table(
+    "security_assessments",
+    metadata,
+    Column("party_id", String(32), ForeignKey("parties.party_id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("kind", String(16), nullable=False, comment="full, verification or self"),
+    Column("completed_at", BigInteger, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    PrimaryKeyConstraint("party_id", "year"),
+)
+
+# Random Sample Privacy Assessment draws: the seed and the population, so anyone can re-run one.
+privacy_samples = Table(
+    "privacy_samples",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("seed", String(128), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("population", Text, nullable=False, comment="JSON: party ids, sorted"),
+    Column("chosen", Text, nullable=False, comment="JSON: party ids, lowest ticket first"),
+    Column("drawn_at", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+)
+
+# Privacy Assessments of Other Users, with the auditor's report and the user's response.
+privacy_assessments = Table(
+    "privacy_assessments",
+    metadata,
+    Column("assessment_id", Integer, primary_key=True, autoincrement=True),
+    Column("party_id", String(32), ForeignKey("parties.party_id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("kind", String(16), nullable=False, comment="user or random_sample"),
+    Column("charge", String(16), nullable=False, comment="explicit or recoverable"),
+    Column("opened_at", BigInteger, nullable=False),
+    Column("opened_by", Text, nullable=False),
+    Column("report", Text),
+    Column("report_at", BigInteger),
+    Column("response", Text),
+    Column("response_at", BigInteger),
+    UniqueConstraint("party_id", "year", "kind"),
+    Index(None, "year"),
+)
+
+# Disclosure Request Report workflow: a proposed change to the newest matrix version.
+matrix_changes = Table(
+    "matrix_changes",
+    metadata,
+    Column("change_id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("status", String(16), nullable=False, comment="draft, submitted, approved, rejected"),
+    Column("base_version", Integer, nullable=False),
+    Column("cells", Text, nullable=False, comment="JSON: [item, role, channel, access] rows"),
+    Column("drafted_at", BigInteger, nullable=False),
+    Column("drafted_by", Text, nullable=False),
+    Column("submitted_at", BigInteger),
+    Column("decided_at", BigInteger),
+    Column("decided_by", Text),
+    Column("reason", Text),
+    Column("effective_from", BigInteger),
+    Column("new_version", Integer),
+)
+
+# The DPIA screening kept with the change it screens (the newest one counts).
+dpia_screenings = Table(
+    "dpia_screenings",
+    metadata,
+    Column("screening_id", Integer, primary_key=True, autoincrement=True),
+    Column("change_id", Integer, ForeignKey("matrix_changes.change_id"), nullable=False),
+    Column("answers", Text, nullable=False, comment="JSON: ref -> [yes, comment]"),
+    Column("risks", Text, nullable=False, comment="JSON: privacy risks identified"),
+    Column("requires_stage2", Boolean, nullable=False),
+    Column("stage2_reference", Text, nullable=False, server_default=""),
+    Column("screened_at", BigInteger, nullable=False),
+    Column("screened_by", Text, nullable=False),
+    Index(None, "change_id"),
+)
+
+# Contact and Priority Services records of consumers: never released through API or BULK,
+# exported to the consumer on a subject access request, erased once the consumer has left.
+consumer_contacts = Table(
+    "consumer_contacts",
+    metadata,
+    Column("consumer_id", String(64), nullable=False),
+    Column(
+        "kind",
+        String(32),
+        nullable=False,
+        comment="consumer_contact, emergency_contact, priority_services",
+    ),
+    Column("value", Text, nullable=False),
+    Column("recorded_at", BigInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    PrimaryKeyConstraint("consumer_id", "kind"),
+)

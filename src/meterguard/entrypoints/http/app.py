@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from meterguard import bootstrap
 from meterguard.domain.time import Instant
+from meterguard.entrypoints import web
 from meterguard.entrypoints.http import errors
 from meterguard.entrypoints.http.routes import (
     admin,
@@ -79,7 +80,7 @@ def create_app(
     app.include_router(devices_services.router)
     app.include_router(consents.router)
     app.include_router(admin.router)
-    # web pages: app.include_router(web.router)
+    web.attach_to_hub(app)  # the consumer portal and the operator pages, on the same hub
     return app
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"  # "0004" on its own; chained after the HTTP API's 0008 once merged
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
