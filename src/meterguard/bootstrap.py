@@ -8,17 +8,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from meterguard.adapters.bulk.duckdb_engine import DuckDbReadingsEngine
-from meterguard.adapters.bulk.output_files import TempExportFile
-from meterguard.adapters.bulk.sql_engine import SqlReadingsEngine
 from meterguard.adapters.critical_alerts import critical_alert_codes
 from meterguard.adapters.folder_files import CsvFolder, readings_source
 from meterguard.adapters.message_files import open_messages
 from meterguard.adapters.notifiers import ConsoleNotifier
-from meterguard.adapters.readings_parquet import ParquetImportStore, ParquetReadings
 from meterguard.adapters.storage.api_key_store import SqlApiKeyStore
 from meterguard.adapters.storage.audit_store import SqlAuditLog
 from meterguard.adapters.storage.compliance_store import (
@@ -48,7 +45,6 @@ from meterguard.services.compliance_report import ComplianceReports
 from meterguard.services.consents import ConsentService
 from meterguard.services.corrections import CorrectionReport
 from meterguard.services.cos_report import CosReport, CredentialsGap
-from meterguard.services.exporting import ReadingsEngine
 from meterguard.services.importing.importer import ImportReport, Progress, import_folder
 from meterguard.services.ingest import IngestService, MessageSource
 from meterguard.services.mailbox import Mailbox
@@ -60,6 +56,10 @@ from meterguard.services.service_requests import ServiceRequests
 from meterguard.services.sign_in import Notifier, SignIn
 from meterguard.services.subject_access import SubjectAccess
 from meterguard.services.web_sessions import Sessions
+
+if TYPE_CHECKING:  # the bulk adapters load DuckDB and Arrow: only the commands that use them do
+    from meterguard.adapters.bulk.output_files import TempExportFile
+    from meterguard.services.exporting import ReadingsEngine
 
 
 def system_clock() -> int:
@@ -139,6 +139,8 @@ def import_directory_to_parquet(
     engine: Engine, folder: Path, dataset: Path, on_progress: Progress | None = None
 ) -> ImportReport:
     """The import, with readings written to a date-partitioned Parquet dataset at ``dataset``."""
+    from meterguard.adapters.readings_parquet import ParquetImportStore, ParquetReadings
+
     return import_folder(
         CsvFolder(folder),
         readings_source(folder),
@@ -151,6 +153,10 @@ def import_directory_to_parquet(
 def readings_engine(name: str, engine: Engine, dataset: Path | None) -> ReadingsEngine:
     """``sqlite``/``postgres``: the ``readings`` table of the database (which must be that kind);
     ``duckdb``/``spark``: the Parquet dataset."""
+    from meterguard.adapters.bulk.duckdb_engine import DuckDbReadingsEngine
+    from meterguard.adapters.bulk.sql_engine import SqlReadingsEngine
+    from meterguard.adapters.readings_parquet import ParquetReadings
+
     if name in ("sqlite", "postgres"):
         dialect = "postgresql" if name == "postgres" else "sqlite"
         if engine.dialect.name != dialect:
@@ -172,6 +178,8 @@ def readings_engine(name: str, engine: Engine, dataset: Path | None) -> Readings
 
 
 def export_file(path: Path, file_format: str, tagged: bool = False) -> TempExportFile:
+    from meterguard.adapters.bulk.output_files import TempExportFile
+
     return TempExportFile(path, file_format, tagged)
 
 

@@ -283,11 +283,11 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkRun]:
 
 @pytest.mark.spark
 @settings(
-    max_examples=4,
+    max_examples=3,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(worlds(), st.lists(bulk_requests(), min_size=1, max_size=3))
+@given(worlds(), st.lists(bulk_requests(), min_size=1, max_size=2))
 def test_spark_extracts_over_parquet_equal_decide_applied_to_the_readings(
     spark: SparkRun, world: World, requests: list[BulkRequest]
 ) -> None:

@@ -19,7 +19,6 @@ from rich.progress import (
 from rich.table import Table
 
 from meterguard import bootstrap
-from meterguard.adapters.readings_parquet import parse_store
 from meterguard.adapters.storage.database import current_revision
 from meterguard.adapters.storage.import_store import table_counts
 from meterguard.domain.catalogue import Group
@@ -71,6 +70,8 @@ def import_(
     ] = "db",
 ) -> None:
     """Import a folder of INTERCHANGE.md files: all of it, or (on any invalid row) none of it."""
+    from meterguard.adapters.readings_parquet import parse_store  # loads DuckDB: only here
+
     try:
         dataset = parse_store(readings_store)
     except ValueError as exc:
