@@ -35,6 +35,7 @@ from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
 from meterguard.adapters.storage.snapshot_loader import load_matrix_versions, load_snapshot
 from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
 from meterguard.adapters.storage.web_store import SqlSessionStore, SqlSignInStore
+from meterguard.domain.time import Instant
 from meterguard.policy.bulk import BulkPlan, BulkRequest, Window, plan_extract, supplier_windows
 from meterguard.policy.matrix import MatrixVersion
 from meterguard.policy.snapshot import Snapshot
@@ -323,8 +324,8 @@ def privacy_assessments(engine: Engine) -> PrivacyAssessments:
     return PrivacyAssessments(SqlPrivacyStore(engine), system_clock)
 
 
-def matrix_changes(engine: Engine) -> MatrixChanges:
-    return MatrixChanges(SqlMatrixChangeStore(engine), system_clock)
+def matrix_changes(engine: Engine, clock: Callable[[], Instant] | None = None) -> MatrixChanges:
+    return MatrixChanges(SqlMatrixChangeStore(engine), clock or system_clock)
 
 
 def subject_access(engine: Engine) -> SubjectAccess:
@@ -339,3 +340,8 @@ def compliance_reports(engine: Engine) -> ComplianceReports:
         SqlComplianceRecords(engine),
         system_clock,
     )
+
+
+def matrix_versions(engine: Engine) -> list[MatrixVersion]:
+    """Every stored matrix version, oldest first (the HTTP API's ``/v1/matrix/versions``)."""
+    return load_matrix_versions(engine)

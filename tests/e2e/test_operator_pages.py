@@ -24,7 +24,13 @@ from portal_world import (
     sign_in_operator,
 )
 
-PAGES = ("/operator", "/operator/matrix", "/operator/credentials-gap", "/operator/quarantine")
+PAGES = (
+    "/operator",
+    "/operator/matrix",
+    "/operator/matrix/changes",
+    "/operator/credentials-gap",
+    "/operator/quarantine",
+)
 
 
 @pytest.fixture

@@ -33,12 +33,25 @@ class ChangeRefused(ValueError):
     """A matrix change step that is not allowed; nothing was written."""
 
 
+class ChangeNotFound(ChangeRefused):
+    """No such matrix change, or no such matrix version."""
+
+
+class ExcludedGroupTouched(ChangeRefused):
+    """A change that would touch a group never released through that channel."""
+
+
+class ScreeningRequired(ChangeRefused):
+    """An approval that needs a (Stage 2) DPIA screening the change does not have."""
+
+
 class ProposalRejected(ValueError):
     """A proposal file with problems, each ``file:line: field: message``."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], touches_excluded_group: bool = False) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.touches_excluded_group = touches_excluded_group
 
 
 class ChangeStatus(StrEnum):
@@ -178,6 +191,7 @@ def parse_proposal(rows: Iterable[tuple[int, Mapping[str, str]]], source: str) -
     cells: Cells = {}
     problems: list[str] = []
     seen: dict[CellKey, int] = {}
+    excluded = False
     for line, row in rows:
         try:
             item = row.get("item", "").strip()
@@ -188,6 +202,7 @@ def parse_proposal(rows: Iterable[tuple[int, Mapping[str, str]]], source: str) -
             access = _enum(Access, row.get("access", ""), "access")
             key = CellKey(item, role, channel)
             if is_excluded(CATALOGUE[item], channel):
+                excluded = True
                 raise _Bad(
                     "item",
                     f"group {CATALOGUE[item].group} is never released through {channel}: "
@@ -206,7 +221,7 @@ def parse_proposal(rows: Iterable[tuple[int, Mapping[str, str]]], source: str) -
     if not problems and not cells:
         problems.append(f"{source}: the proposal sets no cell")
     if problems:
-        raise ProposalRejected(problems)
+        raise ProposalRejected(problems, excluded)
     return cells
 
 
@@ -235,7 +250,9 @@ class MatrixChanges:
             raise ChangeRefused("a matrix change needs a title")
         for key, access in cells.items():  # the floor, again: callers may not have parsed a file
             if is_excluded(CATALOGUE[key.item], key.channel):
-                raise ChangeRefused(f"{key}: an excluded group may not be touched by a change")
+                raise ExcludedGroupTouched(
+                    f"{key}: an excluded group may not be touched by a change"
+                )
             check_cell(key, access)
         base = self._newest()
         after = {**base.cells, **cells}
@@ -273,7 +290,7 @@ class MatrixChanges:
         older, newer = self.store.version(before), self.store.version(after)
         for number, found in ((before, older), (after, newer)):
             if found is None:
-                raise ChangeRefused(f"no matrix version {number}")
+                raise ChangeNotFound(f"no matrix version {number}")
         assert older is not None and newer is not None
         return self._impact(older, newer.cells, newer.version)
 
@@ -354,13 +371,13 @@ class MatrixChanges:
         if impact.newly_exposes_personal_data:
             exposed = ", ".join(str(c.key) for c in impact.diff.personal_data_newly_exposed)
             if screening is None:
-                raise ChangeRefused(
+                raise ScreeningRequired(
                     f"change {change_id} newly exposes personal data ({exposed}): it needs a "
                     "completed DPIA screening before approval"
                 )
         stage2_missing = screening is not None and not screening.stage2_reference
         if screening is not None and screening.screening.requires_stage2 and stage2_missing:
-            raise ChangeRefused(
+            raise ScreeningRequired(
                 f"the screening of change {change_id} requires Stage 2 "
                 f"({screening.screening.outcome}): screen it again with the Stage 2 DPIA's "
                 "reference once that DPIA is approved"
@@ -401,7 +418,7 @@ class MatrixChanges:
     def _get(self, change_id: int) -> MatrixChange:
         change = self.store.get(change_id)
         if change is None:
-            raise ChangeRefused(f"no matrix change {change_id}")
+            raise ChangeNotFound(f"no matrix change {change_id}")
         return change
 
     def _newest(self) -> MatrixVersionCells:

@@ -190,6 +190,32 @@ CASES: dict[tuple[str, str], list[Case]] = {
         lambda api: refused(api.post("APP1", f"/v1/keys/{api.keys['APP2'][:11]}/revoke", {}), 403)
     ],
     ("GET", "/v1/quarantine"): [lambda api: refused(api.get("BRIT", "/v1/quarantine"), 403)],
+    **{
+        (method, path): [
+            lambda api, method=method, path=path: refused(
+                api.client.request(
+                    method,
+                    path.replace("{change_id}", "1"),
+                    params={"before": 1, "after": 1},
+                    json={},
+                    headers=api.as_("BRIT"),
+                ),
+                403,
+            )
+        ]
+        for method, path in (
+            ("GET", "/v1/matrix/versions"),
+            ("GET", "/v1/matrix/diff"),
+            ("GET", "/v1/matrix/changes"),
+            ("POST", "/v1/matrix/changes"),
+            ("GET", "/v1/matrix/changes/{change_id}"),
+            ("GET", "/v1/matrix/changes/{change_id}/impact"),
+            ("POST", "/v1/matrix/changes/{change_id}/screening"),
+            ("POST", "/v1/matrix/changes/{change_id}/submit"),
+            ("POST", "/v1/matrix/changes/{change_id}/approve"),
+            ("POST", "/v1/matrix/changes/{change_id}/reject"),
+        )
+    },
 }
 
 GRANT = {

@@ -23,6 +23,7 @@ from meterguard.entrypoints.http.routes import (
     devices,
     devices_services,
     health,
+    matrix_changes,
     readings,
     reference,
 )
@@ -80,6 +81,7 @@ def create_app(
     app.include_router(devices_services.router)
     app.include_router(consents.router)
     app.include_router(admin.router)
+    app.include_router(matrix_changes.router)
     web.attach_to_hub(app)  # the consumer portal and the operator pages, on the same hub
     return app
 

@@ -8,6 +8,7 @@ refused without it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import Annotated, Any
@@ -19,9 +20,11 @@ from markupsafe import Markup
 
 from meterguard import bootstrap
 from meterguard.bootstrap import WebPortal
+from meterguard.domain.time import BadInstant, parse_instant
 from meterguard.entrypoints.web.chart import consumption_svg
 from meterguard.entrypoints.web.render import render
 from meterguard.services.consents import ConsentRefused
+from meterguard.services.matrix_changes import ChangeNotFound, ChangeRefused, MatrixChanges
 from meterguard.services.matrix_grid import matrix_grid
 from meterguard.services.portal import NotYourConsent
 from meterguard.services.web_sessions import (
@@ -48,6 +51,7 @@ PORTAL_NAV = (
 OPERATOR_NAV = (
     ("/operator", "Audit chain"),
     ("/operator/matrix", "Permissions matrix"),
+    ("/operator/matrix/changes", "Matrix changes"),
     ("/operator/credentials-gap", "Credentials gap"),
     ("/operator/quarantine", "Quarantine"),
 )
@@ -394,6 +398,85 @@ def operator_matrix(request: Request, version: int | None = None) -> Response:
         ),
         200 if grid is not None else 404,
     )
+
+
+def _matrix_changes(web: WebPortal) -> MatrixChanges:
+    return bootstrap.matrix_changes(web.engine, web.clock)
+
+
+@router.get("/operator/matrix/changes")
+def operator_matrix_changes(request: Request, done: int | None = None) -> Response:
+    found = _session(request, SessionKind.OPERATOR)
+    if found is None:
+        return _to("/operator/sign-in")
+    session, secret = found
+    web = _web(request)
+    service = _matrix_changes(web)
+    rows = []
+    for change in reversed(service.changes()):  # newest first
+        try:
+            impact: dict[str, Any] | None = service.impact(change.change_id).as_json()
+        except ChangeRefused:
+            impact = None
+        rows.append((change, impact, service.screening(change.change_id)))
+    return _page(
+        render(
+            "operator_matrix_changes.html",
+            rows=rows,
+            done=done,
+            now=web.clock(),
+            **_operator_chrome(session, secret, "/operator/matrix/changes"),
+        )
+    )
+
+
+@router.post("/operator/matrix/changes/{change_id}/approve")
+def operator_approve_change(
+    request: Request, change_id: int, csrf_token: Field = "", effective_from: Field = ""
+) -> Response:
+    def approve(service: MatrixChanges, operator: str) -> None:
+        try:
+            start = parse_instant(effective_from.strip())
+        except BadInstant as exc:
+            raise ChangeRefused(f"effective from: {exc}") from None
+        service.approve(change_id, operator, start)
+
+    return _decide_change(request, change_id, csrf_token, approve)
+
+
+@router.post("/operator/matrix/changes/{change_id}/reject")
+def operator_reject_change(
+    request: Request, change_id: int, csrf_token: Field = "", reason: Field = ""
+) -> Response:
+    return _decide_change(
+        request, change_id, csrf_token, lambda s, operator: s.reject(change_id, operator, reason)
+    )
+
+
+def _decide_change(
+    request: Request,
+    change_id: int,
+    csrf_token: str,
+    act: Callable[[MatrixChanges, str], object],
+) -> Response:
+    """An operator's decision on a change request, from a form of the matrix changes page."""
+    found = _session(request, SessionKind.OPERATOR)
+    if found is None:
+        return _message(
+            403, "Please sign in", "Sign in to decide on matrix changes.",
+            ("/operator/sign-in", "Sign in"),
+        )  # fmt: skip
+    session, secret = found
+    if not csrf_ok(secret, csrf_token):
+        return _refused_form()
+    back = ("/operator/matrix/changes", "Matrix changes")
+    try:
+        act(_matrix_changes(_web(request)), session.subject)
+    except ChangeNotFound as exc:
+        return _message(404, "No such change", str(exc), back)
+    except ChangeRefused as exc:
+        return _message(409, "Not done", str(exc), back)
+    return _to(f"/operator/matrix/changes?done={change_id}")
 
 
 @router.get("/operator/credentials-gap")
