@@ -30,29 +30,39 @@ class CsvFolder:
         return sorted(p.name for p in self.path.iterdir() if p.name in _KNOWN)
 
     def header(self, file: str) -> list[str]:
-        with self._open(file) as handle:
-            return [column.strip() for column in next(csv.reader(handle), [])]
+        return csv_header(self.path / file)
 
     def rows(self, file: str) -> Iterator[tuple[int, dict[str, str]]]:
-        """Each row with the physical line it starts on; blank lines are skipped."""
-        with self._open(file) as handle:
-            reader = csv.reader(handle)
-            header = [column.strip() for column in next(reader, [])]
-            while True:
-                line = reader.line_num + 1
-                row = next(reader, None)
-                if row is None:
-                    return
-                if not any(value.strip() for value in row):
-                    continue
-                yield (
-                    line,
-                    {name: (row[i] if i < len(row) else "") for i, name in enumerate(header)},
-                )
+        return csv_rows(self.path / file)
 
-    def _open(self, file: str) -> io.TextIOWrapper:
-        # utf-8-sig: a spreadsheet's byte-order mark must not become part of the first column name.
-        return (self.path / file).open(encoding="utf-8-sig", newline="")
+
+def _open_csv(path: Path) -> io.TextIOWrapper:
+    # utf-8-sig: a spreadsheet's byte-order mark must not become part of the first column name.
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def csv_header(path: Path) -> list[str]:
+    with _open_csv(path) as handle:
+        return [column.strip() for column in next(csv.reader(handle), [])]
+
+
+def csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row of a CSV file by column name, with the physical line it starts on (the header is
+    line 1); blank lines are skipped and short rows padded with empty values."""
+    with _open_csv(path) as handle:
+        reader = csv.reader(handle)
+        header = [column.strip() for column in next(reader, [])]
+        while True:
+            line = reader.line_num + 1
+            row = next(reader, None)
+            if row is None:
+                return
+            if not any(value.strip() for value in row):
+                continue
+            yield (
+                line,
+                {name: (row[i] if i < len(row) else "") for i, name in enumerate(header)},
+            )
 
 
 def readings_source(folder: Path) -> CsvReadings | ParquetReadings | None:

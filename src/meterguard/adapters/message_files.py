@@ -6,7 +6,6 @@ should name. Values stay as the file gave them; the ingest service checks them.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from meterguard.adapters.folder_files import csv_header, csv_rows
 from meterguard.services.ingest import MESSAGE_COLUMNS, RawMessage
 
 _PARQUET_BATCH = 50_000
@@ -41,23 +41,11 @@ class CsvMessages:
         self.name = path.name
 
     def columns(self) -> list[str]:
-        with self.path.open(encoding="utf-8-sig", newline="") as handle:
-            return [c.strip() for c in next(csv.reader(handle), [])]
+        return csv_header(self.path)
 
     def rows(self) -> Iterator[RawMessage]:
-        with self.path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = [c.strip() for c in next(reader, [])]
-            while True:
-                line = reader.line_num + 1
-                row = next(reader, None)
-                if row is None:
-                    return
-                if not any(value.strip() for value in row):
-                    continue
-                yield RawMessage(
-                    line, {name: (row[i] if i < len(row) else "") for i, name in enumerate(header)}
-                )
+        for line, row in csv_rows(self.path):
+            yield RawMessage(line, row)
 
 
 class JsonLinesMessages:

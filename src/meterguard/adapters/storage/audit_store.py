@@ -84,7 +84,8 @@ def _periods(text: str) -> tuple[Period, ...]:
     )
 
 
-def _entry(row: Any) -> AuditEntry:
+def entry_from_row(row: Any) -> AuditEntry:
+    """An audit entry from a row of ``audit_log``, for every reader of the log."""
     record = AuditRecord(
         party_id=row.party_id,
         role=row.role,
@@ -105,7 +106,7 @@ def _entry(row: Any) -> AuditEntry:
 
 def _stored_fields(row: Any) -> dict[str, Any]:
     """The canonical fields exactly as stored, for verification: nothing re-derived."""
-    fields = canonical_fields(row.seq, row.at, _entry(row).record, row.prev_hash)
+    fields = canonical_fields(row.seq, row.at, entry_from_row(row).record, row.prev_hash)
     fields["asked"] = json.loads(row.asked)
     fields["allowed"] = json.loads(row.allowed)
     return fields
@@ -139,7 +140,7 @@ class SqlAuditLog:
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as connection:
-            return [_entry(row) for row in connection.execute(query)]
+            return [entry_from_row(row) for row in connection.execute(query)]
 
     def head(self) -> tuple[int, str]:
         with self.engine.connect() as connection:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
 from meterguard.adapters.storage import schema
-from meterguard.adapters.storage.audit_store import SqlAuditLog, _entry, append_audit
+from meterguard.adapters.storage.audit_store import SqlAuditLog, append_audit, entry_from_row
 from meterguard.adapters.storage.records import consent_from, occupancy_from, party_from
 from meterguard.domain.assessments import AssessmentKind
 from meterguard.domain.consents import Consent
@@ -280,7 +280,7 @@ class SqlSubjectAccessStore:
                 .where(log.c.data_from < within.end, log.c.data_to > within.start)
                 .order_by(log.c.seq)
             )
-            return [_entry(row) for row in rows]
+            return [entry_from_row(row) for row in rows]
 
     def readings(self, mpxn: str, period: Period) -> list[tuple[Instant, float]]:
         table = schema.readings
@@ -370,7 +370,7 @@ class SqlComplianceRecords:
                 .where(log.c.at >= start, log.c.at < end)
                 .order_by(log.c.seq)
             )
-            return [_entry(row) for row in rows]
+            return [entry_from_row(row) for row in rows]
 
     def verify(self) -> ChainReport:
         return SqlAuditLog(self.engine).verify()

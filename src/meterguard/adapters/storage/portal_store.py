@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import Engine, and_, func, or_, select
 
 from meterguard.adapters.storage import schema
-from meterguard.adapters.storage.audit_store import _entry, append_audit
+from meterguard.adapters.storage.audit_store import append_audit, entry_from_row
 from meterguard.adapters.storage.records import consent_from
 from meterguard.domain.consents import Consent
 from meterguard.domain.period import Period, PeriodSet
@@ -115,4 +115,4 @@ class SqlPortalStore:
                 .order_by(log.c.seq.desc())
                 .limit(limit)
             )
-            return [_entry(row) for row in rows]
+            return [entry_from_row(row) for row in rows]
