@@ -26,12 +26,14 @@ from meterguard.adapters.storage.compliance_store import (
 )
 from meterguard.adapters.storage.consent_store import SqlConsentStore
 from meterguard.adapters.storage.database import open_database
+from meterguard.adapters.storage.group_release import GroupReleases, SqlRoundWriter
 from meterguard.adapters.storage.import_store import SqlImportStore
 from meterguard.adapters.storage.matrix_change_store import SqlMatrixChangeStore
 from meterguard.adapters.storage.portal_store import SqlPortalStore
 from meterguard.adapters.storage.release_store import SqlReleaseStore
 from meterguard.adapters.storage.routing_store import SqlRoutingStore
-from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
+from meterguard.adapters.storage.shared_catch_up import SharedCatchUp, inline_reader
+from meterguard.adapters.storage.snapshot_follower import Change, SnapshotFollower
 from meterguard.adapters.storage.snapshot_loader import load_matrix_versions, load_snapshot
 from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
 from meterguard.adapters.storage.web_store import SqlSessionStore, SqlSignInStore
@@ -125,6 +127,30 @@ def api_keys(engine: Engine, clock: Callable[[], int] = system_clock) -> ApiKeys
 
 def release_store(engine: Engine) -> SqlReleaseStore:
     return SqlReleaseStore(engine)
+
+
+def request_rounds(
+    engine: Engine, follower: SnapshotFollower, on_change: Callable[[list[Change]], None]
+) -> tuple[SharedCatchUp, GroupReleases]:
+    """The hot routes' change-feed reads and audited releases, shared among the requests waiting
+    (``services/batching``): over asynchronous psycopg on PostgreSQL, inline elsewhere."""
+    if engine.dialect.name == "postgresql":
+        from meterguard.adapters.storage.pg_rounds import PgFeedReader, PgRoundWriter
+
+        reader, writer = PgFeedReader(engine), PgRoundWriter(engine)
+
+        async def close() -> None:
+            await reader.connection.aclose()
+            await writer.aclose()
+
+        return (
+            SharedCatchUp(follower, reader.changes_after, on_change),
+            GroupReleases(writer, close),
+        )
+    return (
+        SharedCatchUp(follower, inline_reader(follower), on_change),
+        GroupReleases(SqlRoundWriter(engine)),
+    )
 
 
 def daily_meter_points(engine: Engine, limit: int) -> SqlDailyMeterPoints:

@@ -121,6 +121,20 @@ def chain(
     return entries
 
 
+def chain_groups(
+    groups: Sequence[tuple[Sequence[AuditRecord], Instant]], last_seq: int, last_hash: str
+) -> list[AuditEntry]:
+    """Chain several groups of records one after another, each group stamped with its own time
+    (the releases of one group commit, each decided at its own moment)."""
+    entries: list[AuditEntry] = []
+    for records, at in groups:
+        linked = chain(records, at, last_seq, last_hash)
+        if linked:
+            last_seq, last_hash = linked[-1].seq, linked[-1].hash
+            entries.extend(linked)
+    return entries
+
+
 @dataclass(frozen=True, slots=True)
 class ChainReport:
     ok: bool

@@ -23,7 +23,7 @@ from meterguard.services.audit import (
     AuditRecord,
     ChainReport,
     canonical_fields,
-    chain,
+    chain_groups,
     verify_chain,
 )
 
@@ -35,15 +35,23 @@ def append_audit(
     connection: Connection, records: Sequence[AuditRecord], at: int
 ) -> list[AuditEntry]:
     """Chain ``records`` after the newest entry, inside the caller's transaction."""
-    if not records:
+    return append_audit_groups(connection, [(records, at)])
+
+
+def append_audit_groups(
+    connection: Connection, groups: Sequence[tuple[Sequence[AuditRecord], int]]
+) -> list[AuditEntry]:
+    """Chain groups of records (each with its own time) after the newest entry, inside the
+    caller's transaction."""
+    if not any(records for records, _ in groups):
         return []
     # The first write of the transaction: it takes the lock that orders appenders.
     connection.execute(update(_head).where(_head.c.id == 1).values(seq=_head.c.seq))
     last_seq, last_hash = connection.execute(
         select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)
     ).one()
-    entries = chain(records, at, last_seq, last_hash)
-    connection.execute(insert(_log), [_row(entry) for entry in entries])
+    entries = chain_groups(groups, last_seq, last_hash)
+    connection.execute(insert(_log), [audit_row(entry) for entry in entries])
     newest = entries[-1]
     connection.execute(
         update(_head).where(_head.c.id == 1).values(seq=newest.seq, hash=newest.hash)
@@ -51,7 +59,7 @@ def append_audit(
     return entries
 
 
-def _row(entry: AuditEntry) -> dict[str, Any]:
+def audit_row(entry: AuditEntry) -> dict[str, Any]:
     r = entry.record
     envelope = r.data_envelope
     return {

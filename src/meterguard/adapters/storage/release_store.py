@@ -16,6 +16,19 @@ from meterguard.services.releases import Reading
 _readings = schema.readings
 
 
+def fetch_readings(connection: Connection, mpxn: str, periods: Sequence[Period]) -> list[Reading]:
+    """The readings of ``mpxn`` within ``periods``, oldest first; nothing outside them is read."""
+    if not periods:
+        return []
+    within = or_(*((_readings.c.ts >= p.start) & (_readings.c.ts < p.end) for p in periods))
+    rows = connection.execute(
+        select(_readings.c.ts, _readings.c.kwh)
+        .where(_readings.c.mpxn == mpxn, within)
+        .order_by(_readings.c.ts)
+    )
+    return [(int(ts), float(kwh)) for ts, kwh in rows]
+
+
 class SqlReleaseStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -28,15 +41,7 @@ class SqlReleaseStore:
         at: int,
     ) -> list[Reading]:
         def fetch(connection: Connection) -> list[Reading]:
-            if not periods:
-                return []
-            within = or_(*((_readings.c.ts >= p.start) & (_readings.c.ts < p.end) for p in periods))
-            rows = connection.execute(
-                select(_readings.c.ts, _readings.c.kwh)
-                .where(_readings.c.mpxn == mpxn, within)
-                .order_by(_readings.c.ts)
-            )
-            return [(int(ts), float(kwh)) for ts, kwh in rows]
+            return fetch_readings(connection, mpxn, periods)
 
         result: list[Reading] = self.release(lambda rows: record_for(rows), at, fetch)
         return result

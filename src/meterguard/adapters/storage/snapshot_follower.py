@@ -59,13 +59,21 @@ class SnapshotFollower:
     def catch_up(self) -> list[Change]:
         """Apply every change committed since the last call; return them (oldest first)."""
         with self.lock:
-            changes = self._read_feed()
-            if changes:
-                self._apply(changes)
-                self.seq = changes[-1][0]
+            changes = self.changes_after(self.seq)
+            self.apply(changes)
             return changes
 
-    def _read_feed(self) -> list[Change]:
+    def apply(self, changes: list[Change]) -> None:
+        """Apply changes read from the feed after ``seq`` (by this follower or by a reader sharing
+        one read among requests, ``shared_catch_up``). Reloading is idempotent and reads the
+        current facts, so changes a thread applied meanwhile do no harm; ``seq`` never goes back."""
+        if not changes:
+            return
+        with self.lock:
+            self._apply(changes)
+            self.seq = max(self.seq, changes[-1][0])
+
+    def changes_after(self, seq: int) -> list[Change]:
         """The feed after ``seq``, read on a connection of the follower's own in autocommit mode:
         no pool checkout and no rollback on return, so the read costs one round trip. A broken
         connection (a database restart) is replaced once."""
@@ -73,7 +81,8 @@ class SnapshotFollower:
             if self._feed is None:
                 self._feed = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             try:
-                return changes_since(self._feed, self.seq)
+                with self.lock:  # one connection: one reader at a time
+                    return changes_since(self._feed, seq)
             except DBAPIError:
                 self._feed.invalidate()
                 self._feed.close()

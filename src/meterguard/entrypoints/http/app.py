@@ -52,6 +52,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await app.state.hub.audited.aclose()  # the hot routes' own connections
         app.state.hub.facts.close()  # the change feed's own connection
 
     app = FastAPI(
@@ -64,13 +65,18 @@ def create_app(
             '`meterguard keys issue`). Errors are JSON: `{"code": ..., "message": ...}`.'
         ),
     )
+    facts = bootstrap.snapshot_follower(engine, lazy=lazy)
+    keys = bootstrap.api_keys(engine, now)
+    feed, audited = bootstrap.request_rounds(engine, facts, lambda changes: keys.forget())
     app.state.hub = HubState(
         engine=engine,
-        facts=bootstrap.snapshot_follower(engine, lazy=lazy),
-        keys=bootstrap.api_keys(engine, now),
+        facts=facts,
+        keys=keys,
         releases=bootstrap.release_store(engine),
         ou_limit=bootstrap.daily_meter_points(engine, limit),
         clock=now,
+        feed=feed,
+        audited=audited,
     )
     errors.install(app)
     app.include_router(health.router)

@@ -35,7 +35,7 @@ async def principal(
     Long operator reads stay plain functions, run in the thread pool."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthenticated()
-    state.catch_up()
+    await state.catch_up()
     found = state.keys.authenticate(credentials.credentials)
     if found is None:
         raise unauthenticated("the API key is not known to this hub or has been revoked")

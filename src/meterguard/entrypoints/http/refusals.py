@@ -44,24 +44,19 @@ def _channel(request: Request) -> str:
     return request.channel.value if isinstance(request, DataRequest) else "API"
 
 
-def after_decision(
-    state: HubState, request: Request, decision: Decision, at: int, endpoint: str = ""
-) -> ApiError:
-    """Audit a refused decision; the error to answer with (the decision in its body)."""
-    state.releases.record(
-        [
-            audit_record(
-                request,
-                decision,
-                channel=_channel(request),
-                action=_item(request),
-                mpxn=meter_point_of(state, request.subject),
-                asked=asked_period(request),
-                detail={"endpoint": endpoint} if endpoint else {},
-            )
-        ],
-        at,
+def _refusal(state: HubState, request: Request, decision: Decision, endpoint: str) -> AuditRecord:
+    return audit_record(
+        request,
+        decision,
+        channel=_channel(request),
+        action=_item(request),
+        mpxn=meter_point_of(state, request.subject),
+        asked=asked_period(request),
+        detail={"endpoint": endpoint} if endpoint else {},
     )
+
+
+def _error(decision: Decision, at: int) -> ApiError:
     return ApiError(
         status_of(decision),
         decision.code.value,
@@ -70,12 +65,29 @@ def after_decision(
     )
 
 
-def over_daily_limit(state: HubState, caller: Principal, request: Request, at: int) -> None:
+def after_decision(
+    state: HubState, request: Request, decision: Decision, at: int, endpoint: str = ""
+) -> ApiError:
+    """Audit a refused decision; the error to answer with (the decision in its body). For the
+    routes that run in the thread pool; ``refused`` is the same for the event loop's routes."""
+    state.releases.record([_refusal(state, request, decision, endpoint)], at)
+    return _error(decision, at)
+
+
+async def refused(
+    state: HubState, request: Request, decision: Decision, at: int, endpoint: str = ""
+) -> ApiError:
+    """``after_decision`` for routes on the event loop: the entry joins the next group commit."""
+    await state.audited.record([_refusal(state, request, decision, endpoint)], at)
+    return _error(decision, at)
+
+
+async def over_daily_limit(state: HubState, caller: Principal, request: Request, at: int) -> None:
     """Answer 429 when an Other User has reached its daily limit; the refusal is audited."""
     try:
         enforce_daily_limit(state, caller, request, at)
     except ApiError as exc:
-        state.releases.record(
+        await state.audited.record(
             [
                 AuditRecord(
                     party_id=request.party_id,

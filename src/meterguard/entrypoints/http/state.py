@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from meterguard.adapters.storage.group_release import GroupReleases
 from meterguard.adapters.storage.release_store import SqlReleaseStore
+from meterguard.adapters.storage.shared_catch_up import SharedCatchUp
 from meterguard.adapters.storage.snapshot_follower import SnapshotFollower
 from meterguard.adapters.storage.usage_store import SqlDailyMeterPoints
 from meterguard.domain.time import Instant
@@ -29,12 +31,13 @@ class HubState:
     engine: Engine
     facts: SnapshotFollower
     keys: ApiKeys
-    releases: SqlReleaseStore
+    releases: SqlReleaseStore  # the administrative routes' releases, one transaction each
     ou_limit: SqlDailyMeterPoints
     clock: Callable[[], Instant]
+    feed: SharedCatchUp  # the hot routes' change-feed reads, shared by the requests waiting
+    audited: GroupReleases  # the hot routes' audited releases and refusals, in group commits
 
-    def catch_up(self) -> None:
-        """Apply other processes' changes; drop remembered keys when keys or parties changed."""
-        changes = self.facts.catch_up()
-        if changes:
-            self.keys.forget()
+    async def catch_up(self) -> None:
+        """Apply every change any process committed before this call (``create_app`` has the
+        remembered keys dropped whenever something changed)."""
+        await self.feed.catch_up()

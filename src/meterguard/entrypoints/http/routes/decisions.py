@@ -98,9 +98,9 @@ async def decide_one(asked: DecisionAsked, state: Hub, caller: Caller) -> dict[s
     at = state.clock()
     request = engine_request(caller, asked.fields(), at)
     refuse_if_operator(caller)
-    over_daily_limit(state, caller, request, at)
+    await over_daily_limit(state, caller, request, at)
     decision = decide_now(state.facts, request, catch_up=False)  # caught up by auth
-    state.releases.record(_refusals(state, [(request, decision)], "decisions"), at)
+    await state.audited.record(_refusals(state, [(request, decision)], "decisions"), at)
     return _out(decision, format_instant(at))
 
 
@@ -116,9 +116,9 @@ async def decide_batch(
         raise invalid("requests: give at least one request")
     requests = [engine_request(caller, a.fields(), at) for a in asked.requests]
     for request in requests:
-        over_daily_limit(state, caller, request, at)
+        await over_daily_limit(state, caller, request, at)
     decisions = decide_many(state.facts, requests, catch_up=False)  # caught up by auth
-    state.releases.record(
+    await state.audited.record(
         _refusals(state, list(zip(requests, decisions, strict=True)), "decisions/batch"), at
     )
     stamp = format_instant(at)

@@ -16,9 +16,9 @@ from meterguard.domain.time import DAY, format_instant
 from meterguard.entrypoints.http.auth import Caller, Hub
 from meterguard.entrypoints.http.errors import ERROR_RESPONSES
 from meterguard.entrypoints.http.refusals import (
-    after_decision,
     over_daily_limit,
     refuse_if_operator,
+    refused,
 )
 from meterguard.entrypoints.http.requests import asked_period, engine_request
 from meterguard.entrypoints.http.routes.decisions import DecisionOut
@@ -73,10 +73,10 @@ async def consumption(
     at = state.clock()
     fields = {"role": role, "subject": mpxn, "item": item, "channel": "API", "purpose": purpose}
     request = engine_request(caller, {**fields, "from": from_, "to": to}, at)
-    over_daily_limit(state, caller, request, at)
+    await over_daily_limit(state, caller, request, at)
     decision = decide_now(state.facts, request, catch_up=False)  # caught up by auth
     if decision.outcome is Outcome.DENY:
-        raise after_decision(state, request, decision, at)
+        raise await refused(state, request, decision, at)
 
     def record_for(rows: list[Reading]) -> AuditRecord:
         return audit_record(
@@ -89,7 +89,7 @@ async def consumption(
             detail={"readings": len(rows)},
         )
 
-    rows = state.releases.readings(mpxn, decision.allowed, record_for, at)
+    rows = await state.audited.readings(mpxn, decision.allowed, record_for, at)
     if item == "daily_consumption":
         rows = _daily(rows)
     return {

@@ -20,9 +20,9 @@ from meterguard.domain.time import format_instant
 from meterguard.entrypoints.http.auth import Caller, Hub
 from meterguard.entrypoints.http.errors import ERROR_RESPONSES, not_found
 from meterguard.entrypoints.http.refusals import (
-    after_decision,
     over_daily_limit,
     refuse_if_operator,
+    refused,
 )
 from meterguard.entrypoints.http.requests import engine_request
 from meterguard.entrypoints.http.routes.decisions import DecisionOut
@@ -69,10 +69,10 @@ async def reference(
     at = state.clock()
     fields = {"role": role, "subject": mpxn, "item": item, "channel": "API", "purpose": purpose}
     request = engine_request(caller, fields, at)
-    over_daily_limit(state, caller, request, at)
+    await over_daily_limit(state, caller, request, at)
     decision = decide_now(state.facts, request, catch_up=False)  # caught up by auth
     if decision.outcome is Outcome.DENY:
-        raise after_decision(state, request, decision, at)
+        raise await refused(state, request, decision, at)
     with state.facts.lock:
         snapshot = state.facts.snapshot
         holders = {

@@ -1,0 +1,198 @@
+"""PostgreSQL for the hot HTTP routes: the change feed and group commits over asynchronous psycopg.
+
+A server process answers many requests at once on its event loop. A blocking database call stops
+every one of them while it waits, so these two waits, which every authenticated request or every
+audited release has, go over an ``AsyncConnection`` of the process's own instead:
+
+- the change-feed read, shared by every request waiting when it starts (``shared_catch_up``);
+- the audited-release round (``group_release``), pipelined: begin, each release's readings and the
+  lock on the chain's head travel in one round trip; the entries, the head's move and the commit
+  in a second.
+
+The statements are SQLAlchemy Core compiled once for psycopg: one schema, no SQL assembled from
+strings, parameters bound by the driver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import psycopg
+from sqlalchemy import BigInteger, Engine, bindparam, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.sql import ClauseElement
+
+from meterguard.adapters.storage import schema
+from meterguard.adapters.storage.audit_store import audit_row
+from meterguard.adapters.storage.group_release import Job, ReadingsRelease, audit_groups
+from meterguard.adapters.storage.snapshot_follower import Change
+from meterguard.services.audit import chain_groups
+from meterguard.services.releases import Reading
+
+T = TypeVar("T")
+
+
+class Statement:
+    """A Core statement compiled for psycopg, with its fixed parameters."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = statement.compile(dialect=psycopg_dialect.dialect())  # type: ignore[no-untyped-call]
+        self.sql = str(compiled)
+        self.fixed = dict(compiled.params)
+
+    def params(self, **given: Any) -> Mapping[str, Any]:
+        return {**self.fixed, **given}
+
+
+_changes, _readings, _head = schema.registry_changes, schema.readings, schema.audit_head
+_periods = (
+    func.unnest(
+        bindparam("starts", type_=ARRAY(BigInteger)), bindparam("ends", type_=ARRAY(BigInteger))
+    )
+    .table_valued("s", "e")
+    .render_derived(name="p")
+)
+FEED = Statement(
+    select(_changes.c.seq, _changes.c.mpxn, _changes.c.kind)
+    .where(_changes.c.seq > bindparam("after"))
+    .order_by(_changes.c.seq)
+)
+# The envelope bounds the index range; the periods say which readings inside it may leave.
+READINGS = Statement(
+    select(_readings.c.ts, _readings.c.kwh)
+    .where(
+        _readings.c.mpxn == bindparam("mpxn"),
+        _readings.c.ts >= bindparam("lo"),
+        _readings.c.ts < bindparam("hi"),
+        exists().where(_readings.c.ts >= _periods.c.s, _readings.c.ts < _periods.c.e),
+    )
+    .order_by(_readings.c.ts)
+)
+LOCK_HEAD = Statement(
+    update(_head)
+    .where(_head.c.id == 1)
+    .values(seq=_head.c.seq)
+    .returning(_head.c.seq, _head.c.hash)
+)
+MOVE_HEAD = Statement(
+    update(_head)
+    .where(_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+APPEND = Statement(insert(schema.audit_log))
+
+
+def conninfo(engine: Engine) -> str:
+    """libpq's URL for the engine's database (SQLAlchemy's driver name taken off)."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class ProcessConnection:
+    """One ``AsyncConnection`` for this process, opened on first use in the running event loop
+    (a test client may run several loops one after another) and replaced when broken."""
+
+    def __init__(self, engine: Engine, *, autocommit: bool) -> None:
+        self._conninfo = conninfo(engine)
+        self._autocommit = autocommit
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def get(self) -> psycopg.AsyncConnection[Any]:
+        loop = asyncio.get_running_loop()
+        connection = self._connection
+        if connection is not None and (connection.broken or self._loop is not loop):
+            connection.pgconn.finish()  # no await: it may belong to a loop that has ended
+            connection = None
+        if connection is None or connection.closed:
+            connection = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=self._autocommit
+            )
+            self._connection, self._loop = connection, loop
+        return connection
+
+    async def run(
+        self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, retry: bool
+    ) -> T:
+        """``work`` on the connection; once more on a new connection if it broke and ``retry``."""
+        connection = await self.get()
+        try:
+            return await work(connection)
+        except psycopg.OperationalError:
+            if not (retry and connection.broken):
+                raise
+        return await work(await self.get())
+
+    async def aclose(self) -> None:
+        if self._connection is not None and self._loop is asyncio.get_running_loop():
+            await self._connection.close()
+        self._connection = None
+
+
+class PgFeedReader:
+    """The change feed after a position, read in autocommit mode (one round trip)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.connection = ProcessConnection(engine, autocommit=True)
+
+    async def changes_after(self, seq: int) -> list[Change]:
+        async def read(connection: psycopg.AsyncConnection[Any]) -> list[Change]:
+            cursor = await connection.execute(FEED.sql, FEED.params(after=seq), prepare=True)
+            return [(int(s), m, k) for s, m, k in await cursor.fetchall()]
+
+        return await self.connection.run(read, retry=True)  # a read: safe to repeat
+
+
+class PgRoundWriter:
+    """A group commit in two pipelined round trips and one commit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.connection = ProcessConnection(engine, autocommit=False)
+
+    async def write(self, jobs: Sequence[Job]) -> list[list[Reading] | None]:
+        async def transaction(
+            connection: psycopg.AsyncConnection[Any],
+        ) -> list[list[Reading] | None]:
+            async with connection.pipeline(), connection.transaction():
+                cursors = [
+                    await connection.execute(READINGS.sql, _readings_params(job), prepare=True)
+                    if isinstance(job, ReadingsRelease) and job.periods
+                    else None
+                    for job in jobs
+                ]
+                head = await connection.execute(LOCK_HEAD.sql, LOCK_HEAD.params(), prepare=True)
+                row = await head.fetchone()  # a sync point: every result above has arrived
+                assert row is not None, "audit_head has its one row (migration 0004)"
+                fetched: list[list[Reading] | None] = [None] * len(jobs)
+                for index, (job, cursor) in enumerate(zip(jobs, cursors, strict=True)):
+                    if isinstance(job, ReadingsRelease):
+                        rows = await cursor.fetchall() if cursor is not None else []
+                        fetched[index] = [(int(ts), float(kwh)) for ts, kwh in rows]
+                entries = chain_groups(audit_groups(jobs, fetched), int(row[0]), str(row[1]))
+                if entries:
+                    async with connection.cursor() as cursor:
+                        await cursor.executemany(APPEND.sql, [audit_row(e) for e in entries])
+                    await connection.execute(
+                        MOVE_HEAD.sql,
+                        MOVE_HEAD.params(new_seq=entries[-1].seq, new_hash=entries[-1].hash),
+                        prepare=True,
+                    )
+            return fetched  # the pipeline has synced: committed
+
+        # No retry: a round that broke at its commit may have committed (GroupReleases decides).
+        return await self.connection.run(transaction, retry=False)
+
+    async def aclose(self) -> None:
+        await self.connection.aclose()
+
+
+def _readings_params(job: ReadingsRelease) -> Mapping[str, Any]:
+    return READINGS.params(
+        mpxn=job.mpxn,
+        lo=min(p.start for p in job.periods),
+        hi=max(p.end for p in job.periods),
+        starts=[p.start for p in job.periods],
+        ends=[p.end for p in job.periods],
+    )
