@@ -260,17 +260,23 @@ def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the server did not start")
 
 
-def warm_up(base: str, files: dict[str, Path]) -> None:
-    """Every meter point once per worker (lazy snapshots load it on first use)."""
+def warm_up(base: str, files: dict[str, Path], passes: int = 10) -> None:
+    """Every meter point in every worker, very likely (lazy snapshots load a meter point on first
+    use): a new connection for each request, since the kernel hands each new connection to one
+    worker or the other, and a kept-alive connection would stay with one."""
     with httpx.Client(base_url=base, timeout=30) as client:
-        for _ in range(3):
+        for _ in range(passes):
             for line in files["decisions"].read_text().splitlines():
                 method, path, key, body = line.split("\t")
                 client.request(
                     method,
                     path,
                     content=body,
-                    headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                    headers={
+                        "Authorization": f"Bearer {key}",
+                        "Content-Type": "application/json",
+                        "Connection": "close",
+                    },
                 )
 
 

@@ -9,7 +9,8 @@ algebra never needs a special case for "no end".
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 Instant = int
 
@@ -19,6 +20,7 @@ FOREVER: Instant = 2**62
 
 HALF_HOUR = 1800
 DAY = 86400
+_EPOCH = date(1970, 1, 1)
 
 _INSTANT_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,11 +47,23 @@ def parse_instant(text: str) -> Instant:
     return int(moment.timestamp())
 
 
+@lru_cache(maxsize=1 << 16)
 def format_instant(instant: Instant) -> str:
-    """The canonical text form; the open ends are written as the empty string."""
+    """The canonical text form; the open ends are written as the empty string.
+
+    Remembered: a response of readings writes the same half hours for every meter point, and
+    ``strftime`` took a fifth of a readings request's time."""
     if instant in (BEGINNING, FOREVER):
         return ""
-    return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    day, second = divmod(instant, DAY)
+    hour, second = divmod(second, 3600)
+    minute, second = divmod(second, 60)
+    return f"{_date_text(day)}T{hour:02d}:{minute:02d}:{second:02d}Z"
+
+
+@lru_cache(maxsize=1 << 12)
+def _date_text(day: int) -> str:
+    return (_EPOCH + timedelta(days=day)).isoformat()
 
 
 def from_datetime(moment: datetime) -> Instant:

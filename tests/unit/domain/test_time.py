@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -38,6 +40,12 @@ def test_anything_but_utc_text_is_refused(text: str) -> None:
 @given(st.integers(min_value=0, max_value=4_102_444_800))
 def test_text_round_trips(instant: int) -> None:
     assert parse_instant(format_instant(instant)) == instant
+
+
+@given(st.integers(min_value=-62_135_596_800, max_value=253_402_300_799))
+def test_text_is_the_iso_form_datetime_writes_for_every_year_1_to_9999(instant: int) -> None:
+    expected = datetime.fromtimestamp(instant, UTC).isoformat().replace("+00:00", "Z")
+    assert format_instant(instant) == expected
 
 
 def test_open_ends_are_written_empty() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -16,6 +17,7 @@ from meterguard import bootstrap
 from meterguard.domain.time import Instant
 from meterguard.entrypoints import web
 from meterguard.entrypoints.http import errors
+from meterguard.entrypoints.http.auth import BEARER_SCHEME
 from meterguard.entrypoints.http.routes import (
     admin,
     consents,
@@ -79,6 +81,7 @@ def create_app(
         audited=audited,
     )
     errors.install(app)
+    declare_bearer_security(app)
     app.include_router(health.router)
     app.include_router(decisions.router)
     app.include_router(readings.router)
@@ -90,6 +93,29 @@ def create_app(
     app.include_router(matrix_changes.router)
     web.attach_to_hub(app)  # the consumer portal and the operator pages, on the same hub
     return app
+
+
+def declare_bearer_security(app: FastAPI) -> None:
+    """Every route under /v1 needs a bearer key: said once for the whole published document,
+    since authentication is one plain dependency (``auth.principal``), not a security class."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # built once, then remembered by FastAPI
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        if BEARER_SCHEME not in schemes:
+            schemes[BEARER_SCHEME] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key from `meterguard keys issue`.",
+            }
+            for path, operations in schema.get("paths", {}).items():
+                if path.startswith("/v1/"):
+                    for operation in operations.values():
+                        operation["security"] = [{BEARER_SCHEME: []}]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_environment() -> FastAPI:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from meterguard.domain.time import format_instant
 from meterguard.entrypoints.http.auth import Caller, Hub
 from meterguard.entrypoints.http.errors import ERROR_RESPONSES, invalid
+from meterguard.entrypoints.http.json_body import JsonBody
 from meterguard.entrypoints.http.refusals import over_daily_limit, refuse_if_operator
 from meterguard.entrypoints.http.requests import (
     asked_period,
@@ -94,14 +95,14 @@ def _out(decision: Decision, at: str) -> dict[str, object]:
 
 
 @router.post("/decisions", response_model=DecisionOut, summary="Decide one request, now")
-async def decide_one(asked: DecisionAsked, state: Hub, caller: Caller) -> dict[str, object]:
+async def decide_one(asked: DecisionAsked, state: Hub, caller: Caller) -> JsonBody:
     at = state.clock()
     request = engine_request(caller, asked.fields(), at)
     refuse_if_operator(caller)
     await over_daily_limit(state, caller, request, at)
     decision = decide_now(state.facts, request, catch_up=False)  # caught up by auth
     await state.audited.record(_refusals(state, [(request, decision)], "decisions"), at)
-    return _out(decision, format_instant(at))
+    return JsonBody(_out(decision, format_instant(at)))  # built to DecisionOut: sent as is
 
 
 @router.post(
@@ -109,7 +110,7 @@ async def decide_one(asked: DecisionAsked, state: Hub, caller: Caller) -> dict[s
 )
 async def decide_batch(
     asked: Annotated[BatchAsked, Body()], state: Hub, caller: Caller
-) -> dict[str, object]:
+) -> JsonBody:
     refuse_if_operator(caller)
     at = state.clock()
     if not asked.requests:
@@ -122,4 +123,4 @@ async def decide_batch(
         _refusals(state, list(zip(requests, decisions, strict=True)), "decisions/batch"), at
     )
     stamp = format_instant(at)
-    return {"decisions": [_out(d, stamp) for d in decisions]}
+    return JsonBody({"decisions": [_out(d, stamp) for d in decisions]})
