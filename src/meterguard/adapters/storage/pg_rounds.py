@@ -125,6 +125,10 @@ class ProcessConnection:
                 raise
         return await work(await self.get())
 
+    @property
+    def broken(self) -> bool:
+        return self._connection is not None and self._connection.broken
+
     async def aclose(self) -> None:
         if self._connection is not None and self._loop is asyncio.get_running_loop():
             await self._connection.close()
@@ -164,6 +168,7 @@ class PgRoundWriter:
                 ]
                 head = await connection.execute(LOCK_HEAD.sql, LOCK_HEAD.params(), prepare=True)
                 row = await head.fetchone()  # a sync point: every result above has arrived
+                progress.append("past the head")  # from here on, COMMIT may go out
                 assert row is not None, "audit_head has its one row (migration 0004)"
                 fetched: list[list[Reading] | None] = [None] * len(jobs)
                 for index, (job, cursor) in enumerate(zip(jobs, cursors, strict=True)):
@@ -181,7 +186,15 @@ class PgRoundWriter:
                     )
             return fetched  # the pipeline has synced: committed
 
-        # No retry: a round that broke at its commit may have committed (GroupReleases decides).
+        progress: list[str] = []
+        try:
+            return await self.connection.run(transaction, retry=False)
+        except psycopg.OperationalError:
+            # Broken before the chain's head was read (a database restart): no COMMIT went out
+            # and nothing of the round committed, so it is done again on a new connection. A
+            # round that broke later may have committed: that failure goes to ``GroupReleases``.
+            if progress or not self.connection.broken:
+                raise
         return await self.connection.run(transaction, retry=False)
 
     async def aclose(self) -> None:
