@@ -13,10 +13,13 @@ and a fixed duration. Three loads, one after the other, against the same server:
 - decisions: `POST /v1/decisions`, each by the current supplier of a different meter point
   (authenticated, change feed read, decided; allowed decisions are not audited, see docs);
 - readings: `GET /v1/meter-points/{mpxn}/consumption` for the last two days, each allowed and
-  therefore audited: readings fetched and the audit entry appended in one transaction.
+  therefore audited: readings fetched and the audit entry appended in one transaction (a group
+  commit shared with the releases waiting beside it).
 
-It also times the change-feed read each request makes before deciding (`catch_up` with nothing
-new) in process. The machine has 2 cores and is shared: `uptime` is printed before and after.
+Then, in process, the two waits the hot routes share among concurrent requests, side by side
+with doing them once per request as the hub did before (docs/http-api.md, "Throughput"): the
+change-feed read before each decision, and the audited release. The machine has 2 cores and is
+shared: `uptime` is printed before and after.
 """
 
 from __future__ import annotations
@@ -170,19 +173,87 @@ def prepare(url: str, folder: Path, workdir: Path) -> dict[str, Path]:
     return files
 
 
-def catch_up_cost(url: str, calls: int = 2000) -> float:
-    """Microseconds per catch_up with nothing new: the price every request pays for one truth."""
+def in_process(url: str, readings_file: Path, requests: int = 2000) -> list[tuple[str, str]]:
+    """The two shared waits, in process and side by side with doing them one request at a time:
+    the change-feed read before each decision, and the audited release of readings."""
+    import asyncio
+
     from meterguard import bootstrap
+    from meterguard.domain.period import Period
+    from meterguard.domain.time import DAY
+    from meterguard.services.audit import AuditRecord
 
     engine = bootstrap.database(url)
     follower = bootstrap.snapshot_follower(engine)
+    now = bootstrap.system_clock()
+    window = (Period(now - 2 * DAY, now),)
+    mpxns = [line.split("\t")[1].split("/")[3] for line in readings_file.read_text().splitlines()]
+
+    def entry(rows: list[tuple[int, float]]) -> AuditRecord:
+        return AuditRecord(
+            party_id="BENCH",
+            role="IS",
+            channel="API",
+            action="hh_consumption",
+            subject="bench",
+            decision="allow",
+            code="OK",
+            mpxn="bench",
+            allowed=window,
+            request_id="bench",
+            detail={"readings": len(rows)},
+        )
+
+    out: list[tuple[str, str]] = []
     follower.catch_up()
     started = time.perf_counter()
-    for _ in range(calls):
+    for _ in range(requests):
         follower.catch_up()
-    cost = (time.perf_counter() - started) / calls * 1e6
+    alone = (time.perf_counter() - started) / requests * 1e6
+    out.append(("feed read, one per request (blocking)", f"{alone:,.0f} µs a request"))
+
+    store = bootstrap.release_store(engine)
+    started = time.perf_counter()
+    for i in range(requests // 4):
+        store.readings(mpxns[i % len(mpxns)], window, entry, now)
+    alone_rate = requests // 4 / (time.perf_counter() - started)
+    out.append(("release, one transaction each (blocking)", f"{alone_rate:,.0f}/s"))
+
+    async def shared(concurrent: int) -> list[tuple[str, str]]:
+        feed, releases = bootstrap.request_rounds(engine, follower, lambda changes: None)
+        began = time.perf_counter()
+        for _ in range(0, requests, concurrent):
+            await asyncio.gather(*(feed.catch_up() for _ in range(concurrent)))
+        per_request = (time.perf_counter() - began) / requests * 1e6
+        began = time.perf_counter()
+        for start in range(0, requests, concurrent):
+            await asyncio.gather(
+                *(
+                    releases.readings(mpxns[(start + j) % len(mpxns)], window, entry, now)
+                    for j in range(concurrent)
+                )
+            )
+        rate = requests / (time.perf_counter() - began)
+        await releases.aclose()
+        f, r = feed.rounds, releases.rounds
+        return [
+            (
+                f"feed read, shared, {concurrent} waiting",
+                f"{per_request:,.0f} µs a request ({f.jobs / f.rounds:.1f} requests a read; "
+                f"{alone / per_request:.1f}× one each)",
+            ),
+            (
+                f"release, group commit, {concurrent} waiting",
+                f"{rate:,.0f}/s ({r.jobs / r.rounds:.1f} releases a commit; "
+                f"{rate / alone_rate:.1f}× one each)",
+            ),
+        ]
+
+    for concurrent in (1, 8):
+        out.extend(asyncio.run(shared(concurrent)))
+    follower.close()
     engine.dispose()
-    return cost
+    return out
 
 
 _UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -295,6 +366,7 @@ def main() -> None:
     folder = demo_folder(args.meters, args.days)
     print(f"before: {uptime()}")
     rows = []
+    shared_rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         script = workdir / "requests.lua"
@@ -308,7 +380,7 @@ def main() -> None:
             try:
                 print(f"{database}: importing {folder.name}", file=sys.stderr)
                 files = prepare(url, folder, workdir)
-                feed = catch_up_cost(url)
+                measured = in_process(url, files["readings"])
                 process, base = serve(url)
                 try:
                     warm_up(base, files)
@@ -319,7 +391,7 @@ def main() -> None:
                 finally:
                     os.killpg(process.pid, 15)
                     process.wait(timeout=60)
-                rows.append((database, "catch_up (in process, nothing new)", {"us": feed}))
+                shared_rows.extend((database, what, figure) for what, figure in measured)
             finally:
                 if pg_name:
                     drop_postgres_database(pg_name)
@@ -332,14 +404,18 @@ def main() -> None:
     print("| database | load | requests/s | p50 ms | p99 ms | non-2xx | target (PostgreSQL) |")
     print("|---|---|---:|---:|---:|---:|---|")
     for database, load, f in rows:
-        if "us" in f:
-            print(f"| {database} | {load} | | {f['us'] / 1000:.3f} | | | one indexed range query |")
-            continue
         target = TARGETS.get(load)
         aim = f"≥ {target[0]:,}/s, p99 < {target[1]:.0f} ms" if target else "anchor"
         print(
             f"| {database} | {load} | {f['rps']:,.0f} | {f['p50']:.1f} | {f['p99']:.1f} | {f['non_2xx']:.0f} | {aim} |"
         )
+    print()
+    print(f"In process, {args.meters} meter points, the two waits every request shares:")
+    print()
+    print("| database | what | figure |")
+    print("|---|---|---|")
+    for database, what, figure in shared_rows:
+        print(f"| {database} | {what} | {figure} |")
 
 
 if __name__ == "__main__":
