@@ -20,7 +20,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import BigInteger, Engine, bindparam, exists, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.sql import ClauseElement
@@ -29,6 +40,7 @@ from meterguard.adapters.storage import schema
 from meterguard.adapters.storage.audit_store import audit_row
 from meterguard.adapters.storage.group_release import Job, ReadingsRelease, audit_groups
 from meterguard.adapters.storage.snapshot_follower import Change
+from meterguard.domain.period import PeriodSet
 from meterguard.services.audit import chain_groups
 from meterguard.services.releases import Reading
 
@@ -48,28 +60,37 @@ class Statement:
 
 
 _changes, _readings, _head = schema.registry_changes, schema.readings, schema.audit_head
-_periods = (
+# Every release of a round, one row per period: (the release's place in the round, meter point,
+# start, end). A release's periods are merged first, so no reading is selected twice.
+_asked = (
     func.unnest(
-        bindparam("starts", type_=ARRAY(BigInteger)), bindparam("ends", type_=ARRAY(BigInteger))
+        bindparam("jobs", type_=ARRAY(Integer)),
+        bindparam("mpxns", type_=ARRAY(String)),
+        bindparam("starts", type_=ARRAY(BigInteger)),
+        bindparam("ends", type_=ARRAY(BigInteger)),
     )
-    .table_valued("s", "e")
-    .render_derived(name="p")
+    .table_valued("job", "mpxn", "s", "e")
+    .render_derived(name="asked")
 )
 FEED = Statement(
     select(_changes.c.seq, _changes.c.mpxn, _changes.c.kind)
     .where(_changes.c.seq > bindparam("after"))
     .order_by(_changes.c.seq)
 )
-# The envelope bounds the index range; the periods say which readings inside it may leave.
+# The readings of every release of a round in one statement: an index range scan per period.
 READINGS = Statement(
-    select(_readings.c.ts, _readings.c.kwh)
-    .where(
-        _readings.c.mpxn == bindparam("mpxn"),
-        _readings.c.ts >= bindparam("lo"),
-        _readings.c.ts < bindparam("hi"),
-        exists().where(_readings.c.ts >= _periods.c.s, _readings.c.ts < _periods.c.e),
+    select(_asked.c.job, _readings.c.ts, _readings.c.kwh)
+    .select_from(
+        _asked.join(
+            _readings,
+            and_(
+                _readings.c.mpxn == _asked.c.mpxn,
+                _readings.c.ts >= _asked.c.s,
+                _readings.c.ts < _asked.c.e,
+            ),
+        )
     )
-    .order_by(_readings.c.ts)
+    .order_by(_asked.c.job, _readings.c.ts)
 )
 LOCK_HEAD = Statement(
     update(_head)
@@ -160,21 +181,21 @@ class PgRoundWriter:
             connection: psycopg.AsyncConnection[Any],
         ) -> list[list[Reading] | None]:
             async with connection.pipeline(), connection.transaction():
-                cursors = [
-                    await connection.execute(READINGS.sql, _readings_params(job), prepare=True)
-                    if isinstance(job, ReadingsRelease) and job.periods
+                asked = _asked_rows(jobs)
+                readings = (
+                    await connection.execute(READINGS.sql, READINGS.params(**asked), prepare=True)
+                    if asked["jobs"]
                     else None
-                    for job in jobs
-                ]
+                )
                 head = await connection.execute(LOCK_HEAD.sql, LOCK_HEAD.params(), prepare=True)
                 row = await head.fetchone()  # a sync point: every result above has arrived
                 progress.append("past the head")  # from here on, COMMIT may go out
                 assert row is not None, "audit_head has its one row (migration 0004)"
-                fetched: list[list[Reading] | None] = [None] * len(jobs)
-                for index, (job, cursor) in enumerate(zip(jobs, cursors, strict=True)):
-                    if isinstance(job, ReadingsRelease):
-                        rows = await cursor.fetchall() if cursor is not None else []
-                        fetched[index] = [(int(ts), float(kwh)) for ts, kwh in rows]
+                fetched: list[list[Reading] | None] = [
+                    [] if isinstance(job, ReadingsRelease) else None for job in jobs
+                ]
+                for index, ts, kwh in await readings.fetchall() if readings is not None else ():
+                    fetched[index].append((int(ts), float(kwh)))  # type: ignore[union-attr]
                 entries = chain_groups(audit_groups(jobs, fetched), int(row[0]), str(row[1]))
                 if entries:
                     async with connection.cursor() as cursor:
@@ -201,11 +222,14 @@ class PgRoundWriter:
         await self.connection.aclose()
 
 
-def _readings_params(job: ReadingsRelease) -> Mapping[str, Any]:
-    return READINGS.params(
-        mpxn=job.mpxn,
-        lo=min(p.start for p in job.periods),
-        hi=max(p.end for p in job.periods),
-        starts=[p.start for p in job.periods],
-        ends=[p.end for p in job.periods],
-    )
+def _asked_rows(jobs: Sequence[Job]) -> dict[str, list[Any]]:
+    """The round's releases as the arrays ``READINGS`` unnests: a row per merged period."""
+    asked: dict[str, list[Any]] = {"jobs": [], "mpxns": [], "starts": [], "ends": []}
+    for index, job in enumerate(jobs):
+        if isinstance(job, ReadingsRelease):
+            for period in PeriodSet(job.periods):
+                asked["jobs"].append(index)
+                asked["mpxns"].append(job.mpxn)
+                asked["starts"].append(period.start)
+                asked["ends"].append(period.end)
+    return asked
