@@ -12,7 +12,7 @@ from meterguard.adapters.storage import schema
 from meterguard.adapters.storage.audit_store import SqlAuditLog, append_audit
 from meterguard.domain.period import Period
 from meterguard.domain.time import parse_instant
-from meterguard.services.audit import GENESIS_HASH, AuditRecord
+from meterguard.services.audit import GENESIS_HASH, AuditRecord, with_released
 
 JAN = Period(parse_instant("2025-01-01"), parse_instant("2025-02-01"))
 AT = parse_instant("2025-03-01T12:00:00Z")
@@ -86,11 +86,15 @@ def test_postgres_refuses_to_update_or_delete_an_entry(database_url: str) -> Non
     from meterguard.adapters.storage.database import open_database
 
     engine = open_database(database_url)
-    SqlAuditLog(engine).append([record(1)], AT)
+    released = with_released(record(1), {"1012345678903": (Period(0, 1800),)})
+    SqlAuditLog(engine).append([released], AT)
     for statement in (
         update(schema.audit_log).values(party_id="EVIL"),
         schema.audit_log.delete(),
         text("TRUNCATE audit_log"),
+        update(schema.audit_released).values(mpxn="EVIL"),  # the meter points beside an entry
+        schema.audit_released.delete(),
+        text("TRUNCATE audit_released"),
     ):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(statement)

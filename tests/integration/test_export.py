@@ -244,3 +244,58 @@ def test_parquet_readings_import_all_or_nothing_and_duckdb_exports_the_same_rows
         lambda: NOW,
     )
     assert [r[1] for r in csv_rows(out)[1:]] == ["2025-01-14T23:00:00Z", "2025-01-14T23:30:00Z"]
+
+
+def test_a_bulk_extract_shows_in_each_occupants_access_log_for_their_own_time_only(
+    loaded: Engine, tmp_path: Path
+) -> None:
+    from meterguard.adapters.storage.portal_store import SqlPortalStore
+    from meterguard.domain.period import Period
+    from meterguard.services.access_log import ConsumerAccessLog
+
+    report = export(loaded, request("OCTO", start="2024-09-01"), tmp_path / "octo.csv")
+    log = ConsumerAccessLog(SqlPortalStore(loaded))
+
+    def bulk_lines(consumer: str) -> list[tuple[str, str, str, tuple[Period, ...]]]:
+        return [
+            (line.party_id, line.action, line.mpxn, line.periods)
+            for line in log.lines(consumer)
+            if line.channel == "BULK" and line.seq == report.audit_seq  # type: ignore[attr-defined]
+        ]
+
+    t = parse_instant
+    # OCTO supplied E1 until 2025-01-15: ALICE lived there until 2024-09-30, BOB since 2024-10-01
+    assert bulk_lines("C-ALICE") == [
+        ("OCTO", "export", E1, (Period(t("2024-09-01"), t("2024-09-30")),))
+    ]
+    assert bulk_lines("C-BOB") == [
+        ("OCTO", "export", E1, (Period(t("2024-10-01"), t("2025-01-15")),))
+    ]
+    assert bulk_lines("C-DAVE") == []  # his gas meter point was not in OCTO's extract
+
+
+def test_the_meter_points_listed_beside_a_bulk_entry_are_covered_by_the_chain(
+    loaded: Engine, tmp_path: Path
+) -> None:
+    from sqlalchemy import insert
+
+    from meterguard.adapters.storage import schema
+
+    report = export(loaded, request("OCTO"), tmp_path / "octo.csv")
+    audit = SqlAuditLog(loaded)
+    entry = audit.entries()[-1]
+    assert set(entry.record.detail) >= {"released_sha256"}
+    assert audit.verify().ok
+    with loaded.begin() as connection:  # somebody slips a meter point in beside the entry
+        connection.execute(
+            insert(schema.audit_released).values(
+                seq=report.audit_seq,  # type: ignore[attr-defined]
+                mpxn="3938424403",
+                data_from=0,
+                data_to=1,
+                periods='[["1970-01-01T00:00:00Z", "1970-01-01T00:00:01Z"]]',
+            )
+        )
+    broken = audit.verify()
+    assert not broken.ok and broken.first_broken == report.audit_seq  # type: ignore[attr-defined]
+    assert "listed beside it" in broken.reason

@@ -15,7 +15,7 @@ from meterguard.adapters.storage.compliance_store import SqlSubjectAccessStore
 from meterguard.bootstrap import import_directory
 from meterguard.domain.period import Period
 from meterguard.domain.time import parse_instant
-from meterguard.services.audit import AuditRecord
+from meterguard.services.audit import AuditRecord, with_released
 from meterguard.services.subject_access import ContactKind, SubjectAccess, SubjectAccessRefused
 
 SMALL = Path(__file__).parents[1] / "fixtures" / "small"
@@ -94,6 +94,22 @@ def test_the_export_is_audited_per_meter_point_and_the_consumer_sees_it_next_tim
     assert "subject_access.export" not in [
         e["action"] for e in alice["meter_points"][0]["access_log"]
     ]
+
+
+def test_a_bulk_extract_of_the_consumers_data_is_in_their_export(
+    access: SubjectAccess, engine: Engine
+) -> None:
+    bulk = with_released(
+        AuditRecord("OCTO", "IS", "BULK", "export", "hh_consumption", "allow", "OK"),
+        {METER: (Period(parse_instant("2024-09-01"), parse_instant("2025-01-15")),)},
+    )
+    SqlAuditLog(engine).append([bulk], NOW)
+    bob = access.export("C-BOB", "op")["meter_points"][0]["access_log"]
+    assert [e["allowed"] for e in bob if e["channel"] == "BULK"] == [
+        [["2024-09-01T00:00:00Z", "2025-01-15T00:00:00Z"]]
+    ]
+    alice = access.export("C-ALICE", "op")["meter_points"][0]["access_log"]
+    assert [e["channel"] for e in alice].count("BULK") == 1  # her September is in it too
 
 
 def test_the_readable_page_carries_the_same_content(access: SubjectAccess) -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from meterguard.domain.period import Period
+from meterguard.domain.period import Period, PeriodSet
 from meterguard.domain.time import BEGINNING, FOREVER, Instant, format_instant
 
 GENESIS_HASH = "0" * 64
@@ -46,6 +46,10 @@ class AuditRecord:
     basis: str = ""
     request_id: str = ""
     detail: Mapping[str, Any] = field(default_factory=dict)
+    # For an entry that covers many meter points (a bulk extract): each one's periods released.
+    # Stored beside the entry for the consumers' view, not in it; ``released_digest`` of it goes
+    # into ``detail`` (``with_released``), so the chain covers it all the same.
+    released: Mapping[str, tuple[Period, ...]] = field(default_factory=dict)
 
     @property
     def data_envelope(self) -> tuple[Instant, Instant] | None:
@@ -71,6 +75,25 @@ class AuditEntry:
 
     def as_json(self) -> dict[str, Any]:
         return {**self.canonical(), "hash": self.hash}
+
+
+RELEASED_DIGEST = "released_sha256"
+
+
+def released_digest(released: Mapping[str, Iterable[Period]]) -> str:
+    """SHA-256 over one ``mpxn start end start end ...`` line per meter point, in mpxn order."""
+    digest = hashlib.sha256()
+    for mpxn in sorted(released):
+        bounds = " ".join(f"{p.start} {p.end}" for p in released[mpxn])
+        digest.update(f"{mpxn} {bounds}\n".encode())
+    return digest.hexdigest()
+
+
+def with_released(record: AuditRecord, released: Mapping[str, Iterable[Period]]) -> AuditRecord:
+    """``record`` naming each meter point it released and the periods, its digest in detail."""
+    by_meter = {mpxn: PeriodSet(periods).periods for mpxn, periods in sorted(released.items())}
+    detail = {**record.detail, RELEASED_DIGEST: released_digest(by_meter)}
+    return replace(record, released=by_meter, detail=detail)
 
 
 def periods_json(periods: Iterable[Period]) -> list[list[str]]:

@@ -18,7 +18,7 @@ from meterguard.domain.catalogue import Channel
 from meterguard.domain.period import Period, PeriodSet
 from meterguard.policy.bulk import BulkPlan, Window
 from meterguard.policy.decision import Code
-from meterguard.services.audit import AuditLog, AuditRecord
+from meterguard.services.audit import AuditLog, AuditRecord, with_released
 
 # Up to this many meter points, the audit entry lists each one's released periods; beyond it, the
 # periods are summarised (distinct period lists with their counts) and the windows are digested.
@@ -116,6 +116,8 @@ def export_entitled(
         allowed=released.periods,
         detail=detail,
     )
+    # Each meter point and its periods beside the entry: each consumer's access log shows it.
+    record = with_released(record, plan.periods_by_meter())
     return _audit_then_publish(record, output, audit, now, rows, plan.windows)
 
 
@@ -145,6 +147,10 @@ def tag_all(
             "windows_sha256": windows_digest(windows),
         },
     )
+    by_meter: dict[str, list[Period]] = {}
+    for window in windows:
+        by_meter.setdefault(window.mpxn, []).append(Period(window.start, window.end))
+    record = with_released(record, by_meter)
     return _audit_then_publish(record, output, audit, now, rows, windows)
 
 

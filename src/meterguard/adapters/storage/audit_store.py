@@ -11,23 +11,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from meterguard.adapters.storage import schema
 from meterguard.domain.period import Period
-from meterguard.domain.time import BEGINNING, FOREVER, parse_instant
+from meterguard.domain.time import BEGINNING, FOREVER, Instant, parse_instant
 from meterguard.services.audit import (
+    RELEASED_DIGEST,
     AuditEntry,
     AuditRecord,
     ChainReport,
     canonical_fields,
     chain_groups,
+    periods_json,
+    released_digest,
     verify_chain,
 )
 
-_log, _head = schema.audit_log, schema.audit_head
+_log, _head, _released = schema.audit_log, schema.audit_head, schema.audit_released
 _READ_BATCH = 10_000
 
 
@@ -52,6 +57,9 @@ def append_audit_groups(
     ).one()
     entries = chain_groups(groups, last_seq, last_hash)
     connection.execute(insert(_log), [audit_row(entry) for entry in entries])
+    released = released_rows(entries)
+    if released:
+        connection.execute(insert(_released), released)
     newest = entries[-1]
     connection.execute(
         update(_head).where(_head.c.id == 1).values(seq=newest.seq, hash=newest.hash)
@@ -83,6 +91,65 @@ def audit_row(entry: AuditEntry) -> dict[str, Any]:
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
+
+
+def released_rows(entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+    """The ``audit_released`` rows of entries that name the meter points they released."""
+    return [
+        {
+            "seq": entry.seq,
+            "mpxn": mpxn,
+            "data_from": periods[0].start,
+            "data_to": periods[-1].end,
+            "periods": json.dumps(periods_json(periods)),
+        }
+        for entry in entries
+        for mpxn, periods in entry.record.released.items()
+        if periods
+    ]
+
+
+def released_entry(row: Any) -> AuditEntry:
+    """An entry of ``audit_log`` joined with one of its ``audit_released`` rows: as if it were
+    about that meter point and those periods alone (the consumer's view of a bulk extract)."""
+    entry = entry_from_row(row)
+    periods = _periods(row.released_periods)
+    record = replace(entry.record, mpxn=row.released_mpxn, asked=(), allowed=periods)
+    return replace(entry, record=record)
+
+
+def entries_about(
+    connection: Connection,
+    mpxn: str,
+    start: Instant,
+    end: Instant,
+    limit: int | None = None,
+    newest_first: bool = True,
+) -> list[AuditEntry]:
+    """The entries about ``mpxn`` whose data envelope meets [start, end): those about it alone,
+    and the bulk entries that list it beside them (``released_entry``), in seq order."""
+    order = _log.c.seq.desc() if newest_first else _log.c.seq
+    direct = (
+        select(_log)
+        .where(_log.c.mpxn == mpxn, _log.c.data_from < end, _log.c.data_to > start)
+        .order_by(order)
+        .limit(limit)
+    )
+    listed = (
+        select(
+            _log,
+            _released.c.mpxn.label("released_mpxn"),
+            _released.c.periods.label("released_periods"),
+        )
+        .join(_released, _released.c.seq == _log.c.seq)
+        .where(_released.c.mpxn == mpxn, _released.c.data_from < end, _released.c.data_to > start)
+        .order_by(order)
+        .limit(limit)
+    )
+    entries = [entry_from_row(row) for row in connection.execute(direct)]
+    entries.extend(released_entry(row) for row in connection.execute(listed))
+    entries.sort(key=lambda entry: entry.seq, reverse=newest_first)
+    return entries[:limit]
 
 
 def _periods(text: str) -> tuple[Period, ...]:
@@ -164,6 +231,37 @@ class SqlAuditLog:
                 select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)
             ).one()
             report = verify_chain(self._stored(connection), (int(head[0]), str(head[1])))
+            if report.ok:
+                report = self._verify_released(connection, report)
+        return report
+
+    def _verify_released(self, connection: Connection, report: ChainReport) -> ChainReport:
+        """The meter points listed beside each bulk entry against the digest the entry holds."""
+        expected: dict[int, str] = {}
+        for seq, detail in connection.execute(
+            select(_log.c.seq, _log.c.detail).where(_log.c.detail.contains(RELEASED_DIGEST))
+        ):
+            digest = json.loads(detail).get(RELEASED_DIGEST)
+            if digest is not None:
+                expected[int(seq)] = digest
+        rows = connection.execute(
+            select(_released.c.seq, _released.c.mpxn, _released.c.periods).order_by(
+                _released.c.seq, _released.c.mpxn
+            )
+        )
+        found = {
+            int(seq): released_digest({mpxn: _periods(periods) for _, mpxn, periods in group})
+            for seq, group in groupby(rows, key=lambda row: row[0])
+        }
+        for seq in sorted(set(expected) | set(found)):
+            if found.get(seq, released_digest({})) != expected.get(seq):
+                return replace(
+                    report,
+                    ok=False,
+                    first_broken=seq,
+                    reason="the meter points listed beside it do not match its digest "
+                    "(a row was altered, added or removed)",
+                )
         return report
 
     def _stored(self, connection: Connection) -> Iterator[tuple[dict[str, Any], str]]:

@@ -12,7 +12,12 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
 from meterguard.adapters.storage import schema
-from meterguard.adapters.storage.audit_store import SqlAuditLog, append_audit, entry_from_row
+from meterguard.adapters.storage.audit_store import (
+    SqlAuditLog,
+    append_audit,
+    entries_about,
+    entry_from_row,
+)
 from meterguard.adapters.storage.records import consent_from, occupancy_from, party_from
 from meterguard.domain.assessments import AssessmentKind
 from meterguard.domain.consents import Consent
@@ -272,15 +277,8 @@ class SqlSubjectAccessStore:
             return result
 
     def audit_entries(self, mpxn: str, within: Period) -> list[AuditEntry]:
-        log = schema.audit_log
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(log)
-                .where(log.c.mpxn == mpxn)
-                .where(log.c.data_from < within.end, log.c.data_to > within.start)
-                .order_by(log.c.seq)
-            )
-            return [entry_from_row(row) for row in rows]
+            return entries_about(connection, mpxn, within.start, within.end, newest_first=False)
 
     def readings(self, mpxn: str, period: Period) -> list[tuple[Instant, float]]:
         table = schema.readings

@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.sql import ClauseElement
 
 from meterguard.adapters.storage import schema
-from meterguard.adapters.storage.audit_store import audit_row
+from meterguard.adapters.storage.audit_store import audit_row, released_rows
 from meterguard.adapters.storage.group_release import Job, ReadingsRelease, audit_groups
 from meterguard.adapters.storage.snapshot_follower import Change
 from meterguard.domain.period import PeriodSet
@@ -104,6 +104,7 @@ MOVE_HEAD = Statement(
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 APPEND = Statement(insert(schema.audit_log))
+APPEND_RELEASED = Statement(insert(schema.audit_released))
 
 
 def conninfo(engine: Engine) -> str:
@@ -200,6 +201,8 @@ class PgRoundWriter:
                 if entries:
                     async with connection.cursor() as cursor:
                         await cursor.executemany(APPEND.sql, [audit_row(e) for e in entries])
+                        if released := released_rows(entries):  # none on the hot routes today
+                            await cursor.executemany(APPEND_RELEASED.sql, released)
                     await connection.execute(
                         MOVE_HEAD.sql,
                         MOVE_HEAD.params(new_seq=entries[-1].seq, new_hash=entries[-1].hash),

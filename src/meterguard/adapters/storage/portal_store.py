@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import Engine, and_, func, or_, select
 
 from meterguard.adapters.storage import schema
-from meterguard.adapters.storage.audit_store import append_audit, entry_from_row
+from meterguard.adapters.storage.audit_store import append_audit, entries_about
 from meterguard.adapters.storage.records import consent_from
 from meterguard.domain.consents import Consent
 from meterguard.domain.period import Period, PeriodSet
@@ -107,12 +107,5 @@ class SqlPortalStore:
     def entries_about(
         self, mpxn: str, start: Instant, end: Instant, limit: int
     ) -> list[AuditEntry]:
-        log = schema.audit_log
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(log)
-                .where(log.c.mpxn == mpxn, log.c.data_from < end, log.c.data_to > start)
-                .order_by(log.c.seq.desc())
-                .limit(limit)
-            )
-            return [entry_from_row(row) for row in rows]
+            return entries_about(connection, mpxn, start, end, limit)

@@ -221,6 +221,21 @@ audit_log = Table(
     Index(None, "party_id", "seq"),
 )
 
+# Beside an entry that covers many meter points (a bulk extract): each one and its periods
+# released, for the consumers' view. Their digest is in the entry's detail (``released_sha256``),
+# so the chain covers them too.
+audit_released = Table(
+    "audit_released",
+    metadata,
+    Column("seq", BigInteger, nullable=False),
+    Column("mpxn", String(13), nullable=False),
+    Column("data_from", BigInteger, nullable=False),
+    Column("data_to", BigInteger, nullable=False),
+    Column("periods", Text, nullable=False, comment="JSON: periods released"),
+    PrimaryKeyConstraint("seq", "mpxn"),
+    Index(None, "mpxn", "seq"),
+)
+
 # One row: the newest entry's sequence number and hash. Appending first updates this row, which
 # serialises appenders on both databases (a row lock on PostgreSQL, the write lock on SQLite).
 audit_head = Table(
