@@ -106,10 +106,34 @@ def test_a_bulk_extract_of_the_consumers_data_is_in_their_export(
     SqlAuditLog(engine).append([bulk], NOW)
     bob = access.export("C-BOB", "op")["meter_points"][0]["access_log"]
     assert [e["allowed"] for e in bob if e["channel"] == "BULK"] == [
-        [["2024-09-01T00:00:00Z", "2025-01-15T00:00:00Z"]]
+        [["2024-10-01T00:00:00Z", "2025-01-15T00:00:00Z"]]  # clipped to his own time
     ]
     alice = access.export("C-ALICE", "op")["meter_points"][0]["access_log"]
-    assert [e["channel"] for e in alice].count("BULK") == 1  # her September is in it too
+    assert [e["allowed"] for e in alice if e["channel"] == "BULK"] == [
+        [["2024-09-01T00:00:00Z", "2024-09-30T00:00:00Z"]]  # her September, and no more
+    ]
+
+
+def test_an_entry_shows_nothing_of_another_consumers_in_the_export(
+    access: SubjectAccess, engine: Engine
+) -> None:
+    across_the_move = Period(parse_instant("2024-09-01"), parse_instant("2024-11-01"))
+    SqlAuditLog(engine).append(
+        [
+            AuditRecord(
+                "APP1", "OU", "API", "hh_consumption", METER, "allow", "OK",
+                mpxn=METER, asked=(across_the_move,), allowed=(across_the_move,),
+                basis="matrix v1 cell hh_consumption/OU/API = C; consent K7 of C-ALICE, "
+                "who lived there from 2019-05-01 to 2024-09-30",
+            )
+        ],
+        NOW,
+    )  # fmt: skip
+    bob = access.export("C-BOB", "op")["meter_points"][0]["access_log"]
+    shown = [e for e in bob if e["party_id"] == "APP1"]
+    assert [e["allowed"] for e in shown] == [[["2024-10-01T00:00:00Z", "2024-11-01T00:00:00Z"]]]
+    assert "C-ALICE" not in shown[0]["basis"] and "2024-09-30" not in str(shown[0])
+    assert shown[0]["basis"].startswith("matrix v1 cell hh_consumption/OU/API = C")
 
 
 def test_the_readable_page_carries_the_same_content(access: SubjectAccess) -> None:

@@ -22,6 +22,7 @@ from meterguard.domain.consents import Consent
 from meterguard.domain.occupancy import Occupancy
 from meterguard.domain.period import Period, PeriodSet
 from meterguard.domain.time import Instant, format_instant
+from meterguard.services.access_log import basis_for
 from meterguard.services.audit import AuditEntry, AuditRecord, overlaps_any, periods_json
 from meterguard.services.consents import ConsentEvent
 from meterguard.services.operator_records import OPERATOR, check_actor, operator_record
@@ -108,7 +109,7 @@ class SubjectAccess:
                 {
                     "mpxn": mpxn,
                     "occupancy": periods_json(own),
-                    "access_log": [_entry_json(e) for e in entries],
+                    "access_log": [_entry_json(e, own, consumer_id) for e in entries],
                     "readings": readings,
                 }
             )
@@ -210,24 +211,20 @@ class SubjectAccess:
         return any(o.period.contains(at) for o in self.store.occupancies_of(consumer_id))
 
 
-def _entry_json(entry: AuditEntry) -> dict[str, Any]:
+def _entry_json(entry: AuditEntry, own: PeriodSet, consumer_id: str) -> dict[str, Any]:
+    """An entry as the consumer may read it (ACCESS-RULES 10, "nothing of anyone else's"): its
+    periods clipped to their own occupancy, and the basis without other consumers' consents or
+    occupancy (``access_log.basis_for``), as the portal's access log shows it."""
     full = entry.as_json()
-    return {
+    shown = {
         key: full[key]
-        for key in (
-            "seq",
-            "at",
-            "party_id",
-            "role",
-            "channel",
-            "action",
-            "decision",
-            "code",
-            "asked",
-            "allowed",
-            "basis",
-        )
+        for key in ("seq", "at", "party_id", "role", "channel", "action", "decision", "code")
     }
+    record = entry.record
+    shown["asked"] = periods_json(PeriodSet(record.asked).intersection(own))
+    shown["allowed"] = periods_json(PeriodSet(record.allowed).intersection(own))
+    shown["basis"] = basis_for(record, consumer_id)
+    return shown
 
 
 def _consent_json(
