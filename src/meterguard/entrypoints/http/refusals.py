@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
+
 from meterguard.domain.time import format_instant
 from meterguard.entrypoints.http.errors import ApiError, forbidden
 from meterguard.entrypoints.http.requests import (
     asked_period,
+    counts_against_daily_limit,
     enforce_daily_limit,
     meter_point_of,
 )
@@ -83,9 +86,13 @@ async def refused(
 
 
 async def over_daily_limit(state: HubState, caller: Principal, request: Request, at: int) -> None:
-    """Answer 429 when an Other User has reached its daily limit; the refusal is audited."""
+    """Answer 429 when an Other User has reached its daily limit; the refusal is audited. The
+    count is a write transaction of its own, run in the thread pool so that the event loop goes
+    on answering meanwhile."""
+    if not counts_against_daily_limit(request):
+        return
     try:
-        enforce_daily_limit(state, caller, request, at)
+        await run_in_threadpool(enforce_daily_limit, state, caller, request, at)
     except ApiError as exc:
         await state.audited.record(
             [

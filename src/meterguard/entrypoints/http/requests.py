@@ -43,9 +43,14 @@ def seconds_to_midnight(at: Instant) -> int:
     return DAY - at % DAY
 
 
+def counts_against_daily_limit(request: Request) -> bool:
+    """An Other User's data request: only those are counted."""
+    return request.role == Role.OU.value and isinstance(request, DataRequest)
+
+
 def enforce_daily_limit(state: HubState, caller: Principal, request: Request, at: Instant) -> None:
     """An Other User may ask about a limited number of distinct meter points each UTC day."""
-    if request.role != Role.OU.value or not isinstance(request, DataRequest):
+    if not counts_against_daily_limit(request):
         return
     if not state.ou_limit.admit(caller.party_id, request.subject, at):
         wait = seconds_to_midnight(at)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from meterguard.adapters.storage.reference_reads import meter_point_details
 from meterguard.domain.catalogue import CATALOGUE, Kind, SubjectKind
@@ -98,7 +99,9 @@ async def reference(
             detail={"value": value is not None},
         )
 
-    value = state.releases.release(record_for, at, fetch)
+    # One blocking transaction of its own, run in the thread pool: the event loop goes on
+    # answering the hot routes meanwhile.
+    value = await run_in_threadpool(state.releases.release, record_for, at, fetch)
     return {
         "mpxn": mpxn,
         "item": item,
