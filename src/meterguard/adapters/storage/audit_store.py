@@ -244,10 +244,10 @@ class SqlAuditLog:
             digest = json.loads(detail).get(RELEASED_DIGEST)
             if digest is not None:
                 expected[int(seq)] = digest
-        rows = connection.execute(
-            select(_released.c.seq, _released.c.mpxn, _released.c.periods).order_by(
-                _released.c.seq, _released.c.mpxn
-            )
+        rows = connection.execute(  # streamed: an extract may list a million meter points
+            select(_released.c.seq, _released.c.mpxn, _released.c.periods)
+            .order_by(_released.c.seq, _released.c.mpxn)
+            .execution_options(yield_per=_READ_BATCH)
         )
         found = {
             int(seq): released_digest({mpxn: _periods(periods) for _, mpxn, periods in group})
