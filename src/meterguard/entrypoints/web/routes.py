@@ -9,6 +9,7 @@ refused without it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from typing import Annotated, Any
@@ -146,28 +147,56 @@ def _sign_in_page(
     return response
 
 
-def _portal_chrome(session: Session, secret: str, current: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Area:
+    """The portal or the operator pages: where they live and how a page names who is in."""
+
+    name: str
+    nav: tuple[tuple[str, str], ...]
+    who: str  # the signed-in subject, as the page header names them
+
+    @property
+    def home(self) -> str:
+        return f"/{self.name}"
+
+
+_AREAS = {
+    SessionKind.CONSUMER: _Area("portal", PORTAL_NAV, "{}"),
+    SessionKind.OPERATOR: _Area("operator", OPERATOR_NAV, "operator {}"),
+}
+
+
+def _chrome(kind: SessionKind, session: Session, secret: str, current: str) -> dict[str, Any]:
+    """What every signed-in page's frame shows: the area's navigation, sign-out form, who."""
+    area = _AREAS[kind]
     return {
-        "area": "portal",
-        "home": "/portal",
-        "nav": PORTAL_NAV,
+        "area": area.name,
+        "home": area.home,
+        "nav": area.nav,
         "current": current,
-        "sign_out": "/portal/sign-out",
+        "sign_out": f"{area.home}/sign-out",
         "csrf": csrf_token(secret),
-        "who": session.subject,
+        "who": area.who.format(session.subject),
     }
 
 
-def _operator_chrome(session: Session, secret: str, current: str) -> dict[str, Any]:
-    return {
-        "area": "operator",
-        "home": "/operator",
-        "nav": OPERATOR_NAV,
-        "current": current,
-        "sign_out": "/operator/sign-out",
-        "csrf": csrf_token(secret),
-        "who": f"operator {session.subject}",
-    }
+PageValues = Callable[[WebPortal, Session], dict[str, Any]]
+
+
+def _signed_in_page(
+    request: Request, kind: SessionKind, current: str, template: str, values: PageValues
+) -> Response:
+    """``template`` with ``values(web, session)`` in the area's frame for the signed-in consumer
+    or operator; without a session, to the area's sign-in page (nothing is read for it)."""
+    found = _session(request, kind)
+    if found is None:
+        return _to(f"{_AREAS[kind].home}/sign-in")
+    session, secret = found
+    return _page(
+        render(
+            template, **values(_web(request), session), **_chrome(kind, session, secret, current)
+        )
+    )
 
 
 def _to(path: str) -> RedirectResponse:
@@ -235,43 +264,31 @@ def portal_sign_out(request: Request, csrf_token: Field = "") -> Response:
 
 @router.get("/portal")
 def portal_home(request: Request) -> Response:
-    found = _session(request, SessionKind.CONSUMER)
-    if found is None:
-        return _to("/portal/sign-in")
-    session, secret = found
-    web = _web(request)
-    charts = web.portal.consumption(session.subject)
-    drawn = [
-        (chart, consumption_svg(chart, f"chart-{n}"), f"chart-{n}")
-        for n, chart in enumerate(charts, start=1)
-    ]
-    return _page(
-        render(
-            "portal_home.html",
-            meter_points=web.portal.meter_points(session.subject),
-            charts=drawn,
-            **_portal_chrome(session, secret, "/portal"),
-        )
-    )
+    def values(web: WebPortal, session: Session) -> dict[str, Any]:
+        charts = web.portal.consumption(session.subject)
+        return {
+            "meter_points": web.portal.meter_points(session.subject),
+            "charts": [
+                (chart, consumption_svg(chart, f"chart-{n}"), f"chart-{n}")
+                for n, chart in enumerate(charts, start=1)
+            ],
+        }
+
+    return _signed_in_page(request, SessionKind.CONSUMER, "/portal", "portal_home.html", values)
 
 
 @router.get("/portal/consents")
 def portal_consents(request: Request, withdrawn: str | None = None) -> Response:
-    found = _session(request, SessionKind.CONSUMER)
-    if found is None:
-        return _to("/portal/sign-in")
-    session, secret = found
-    views = _web(request).portal.consents(session.subject)
-    done = next(
-        (v for v in views if v.consent.consent_id == withdrawn and v.consent.withdrawn_at), None
-    )
-    return _page(
-        render(
-            "portal_consents.html",
-            consents=views,
-            withdrawn=done,
-            **_portal_chrome(session, secret, "/portal/consents"),
+    def values(web: WebPortal, session: Session) -> dict[str, Any]:
+        views = web.portal.consents(session.subject)
+        done = next(
+            (v for v in views if v.consent.consent_id == withdrawn and v.consent.withdrawn_at),
+            None,
         )
+        return {"consents": views, "withdrawn": done}
+
+    return _signed_in_page(
+        request, SessionKind.CONSUMER, "/portal/consents", "portal_consents.html", values
     )
 
 
@@ -304,20 +321,16 @@ def portal_withdraw(request: Request, consent_id: str, csrf_token: Field = "") -
 
 @router.get("/portal/access-log")
 def portal_access_log(request: Request) -> Response:
-    found = _session(request, SessionKind.CONSUMER)
-    if found is None:
-        return _to("/portal/sign-in")
-    session, secret = found
-    web = _web(request)
-    return _page(
-        render(
-            "portal_access_log.html",
-            lines=web.access_log.lines(session.subject),
-            history=web.portal.consent_history(session.subject),
-            names=web.portal.store.party_names(),
-            consumer_id=session.subject,
-            **_portal_chrome(session, secret, "/portal/access-log"),
-        )
+    def values(web: WebPortal, session: Session) -> dict[str, Any]:
+        return {
+            "lines": web.access_log.lines(session.subject),
+            "history": web.portal.consent_history(session.subject),
+            "names": web.portal.store.party_names(),
+            "consumer_id": session.subject,
+        }
+
+    return _signed_in_page(
+        request, SessionKind.CONSUMER, "/portal/access-log", "portal_access_log.html", values
     )
 
 
@@ -364,21 +377,15 @@ def operator_sign_out(request: Request, csrf_token: Field = "") -> Response:
 
 @router.get("/operator")
 def operator_home(request: Request) -> Response:
-    found = _session(request, SessionKind.OPERATOR)
-    if found is None:
-        return _to("/operator/sign-in")
-    session, secret = found
-    web = _web(request)
-    return _page(
-        render(
-            "operator_home.html",
-            report=web.audit.verify(),
-            head=web.audit.head(),
-            recent=web.audit.entries(limit=20, newest_first=True),
-            now=web.clock(),
-            **_operator_chrome(session, secret, "/operator"),
-        )
-    )
+    def values(web: WebPortal, session: Session) -> dict[str, Any]:
+        return {
+            "report": web.audit.verify(),
+            "head": web.audit.head(),
+            "recent": web.audit.entries(limit=20, newest_first=True),
+            "now": web.clock(),
+        }
+
+    return _signed_in_page(request, SessionKind.OPERATOR, "/operator", "operator_home.html", values)
 
 
 @router.get("/operator/matrix")
@@ -394,7 +401,7 @@ def operator_matrix(request: Request, version: int | None = None) -> Response:
             grid=grid,
             asked=version,
             abbreviations={"API": "API", "BULK": "BLK", "PORTAL": "PTL"},
-            **_operator_chrome(session, secret, "/operator/matrix"),
+            **_chrome(SessionKind.OPERATOR, session, secret, "/operator/matrix"),
         ),
         200 if grid is not None else 404,
     )
@@ -406,27 +413,23 @@ def _matrix_changes(web: WebPortal) -> MatrixChanges:
 
 @router.get("/operator/matrix/changes")
 def operator_matrix_changes(request: Request, done: int | None = None) -> Response:
-    found = _session(request, SessionKind.OPERATOR)
-    if found is None:
-        return _to("/operator/sign-in")
-    session, secret = found
-    web = _web(request)
-    service = _matrix_changes(web)
-    rows = []
-    for change in reversed(service.changes()):  # newest first
-        try:
-            impact: dict[str, Any] | None = service.impact(change.change_id).as_json()
-        except ChangeRefused:
-            impact = None
-        rows.append((change, impact, service.screening(change.change_id)))
-    return _page(
-        render(
-            "operator_matrix_changes.html",
-            rows=rows,
-            done=done,
-            now=web.clock(),
-            **_operator_chrome(session, secret, "/operator/matrix/changes"),
-        )
+    def values(web: WebPortal, session: Session) -> dict[str, Any]:
+        service = _matrix_changes(web)
+        rows = []
+        for change in reversed(service.changes()):  # newest first
+            try:
+                impact: dict[str, Any] | None = service.impact(change.change_id).as_json()
+            except ChangeRefused:
+                impact = None
+            rows.append((change, impact, service.screening(change.change_id)))
+        return {"rows": rows, "done": done, "now": web.clock()}
+
+    return _signed_in_page(
+        request,
+        SessionKind.OPERATOR,
+        "/operator/matrix/changes",
+        "operator_matrix_changes.html",
+        values,
     )
 
 
@@ -481,36 +484,27 @@ def _decide_change(
 
 @router.get("/operator/credentials-gap")
 def operator_credentials_gap(request: Request) -> Response:
-    found = _session(request, SessionKind.OPERATOR)
-    if found is None:
-        return _to("/operator/sign-in")
-    session, secret = found
-    web = _web(request)
-    return _page(
-        render(
-            "operator_gaps.html",
-            gaps=web.credentials_gaps(),
-            now=web.clock(),
-            **_operator_chrome(session, secret, "/operator/credentials-gap"),
-        )
+    def values(web: WebPortal, session: Session) -> dict[str, Any]:
+        return {"gaps": web.credentials_gaps(), "now": web.clock()}
+
+    return _signed_in_page(
+        request, SessionKind.OPERATOR, "/operator/credentials-gap", "operator_gaps.html", values
     )
 
 
 @router.get("/operator/quarantine")
 def operator_quarantine(request: Request, mpxn: str | None = None) -> Response:
-    found = _session(request, SessionKind.OPERATOR)
-    if found is None:
-        return _to("/operator/sign-in")
-    session, secret = found
     wanted = (mpxn or "").strip()[:64] or None
-    return _page(
-        render(
-            "operator_quarantine.html",
-            messages=_web(request).quarantine.list(mpxn=wanted, limit=QUARANTINE_PAGE),
-            mpxn=wanted,
-            limit=QUARANTINE_PAGE,
-            **_operator_chrome(session, secret, "/operator/quarantine"),
-        )
+
+    def values(web: WebPortal, session: Session) -> dict[str, Any]:
+        return {
+            "messages": web.quarantine.list(mpxn=wanted, limit=QUARANTINE_PAGE),
+            "mpxn": wanted,
+            "limit": QUARANTINE_PAGE,
+        }
+
+    return _signed_in_page(
+        request, SessionKind.OPERATOR, "/operator/quarantine", "operator_quarantine.html", values
     )
 
 
