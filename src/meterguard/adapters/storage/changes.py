@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from meterguard.adapters.storage import schema
 
@@ -37,11 +37,16 @@ def latest_change(connection: Connection) -> int:
     return int(connection.execute(select(func.coalesce(func.max(_changes.c.seq), 0))).scalar_one())
 
 
+# The feed after a position (bound as ``after``): the one query every reader of the feed runs,
+# through SQLAlchemy here and compiled for asynchronous psycopg in ``pg_rounds``.
+FEED_AFTER = (
+    select(_changes.c.seq, _changes.c.mpxn, _changes.c.kind)
+    .where(_changes.c.seq > bindparam("after"))
+    .order_by(_changes.c.seq)
+)
+
+
 def changes_since(connection: Connection, seq: int) -> list[tuple[int, str | None, str]]:
     """(seq, meter point or None, kind) of every change after ``seq``, oldest first."""
-    rows = connection.execute(
-        select(_changes.c.seq, _changes.c.mpxn, _changes.c.kind)
-        .where(_changes.c.seq > seq)
-        .order_by(_changes.c.seq)
-    )
+    rows = connection.execute(FEED_AFTER, {"after": seq})
     return [(int(s), m, k) for s, m, k in rows]

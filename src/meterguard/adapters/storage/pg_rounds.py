@@ -38,6 +38,7 @@ from sqlalchemy.sql import ClauseElement
 
 from meterguard.adapters.storage import schema
 from meterguard.adapters.storage.audit_store import audit_row, released_rows
+from meterguard.adapters.storage.changes import FEED_AFTER
 from meterguard.adapters.storage.group_release import Job, ReadingsRelease, audit_groups
 from meterguard.adapters.storage.snapshot_follower import Change
 from meterguard.domain.period import PeriodSet
@@ -59,7 +60,7 @@ class Statement:
         return {**self.fixed, **given}
 
 
-_changes, _readings, _head = schema.registry_changes, schema.readings, schema.audit_head
+_readings, _head = schema.readings, schema.audit_head
 # Every release of a round, one row per period: (the release's place in the round, meter point,
 # start, end). A release's periods are merged first, so no reading is selected twice.
 _asked = (
@@ -72,11 +73,7 @@ _asked = (
     .table_valued("job", "mpxn", "s", "e")
     .render_derived(name="asked")
 )
-FEED = Statement(
-    select(_changes.c.seq, _changes.c.mpxn, _changes.c.kind)
-    .where(_changes.c.seq > bindparam("after"))
-    .order_by(_changes.c.seq)
-)
+FEED = Statement(FEED_AFTER)
 # The readings of every release of a round in one statement: an index range scan per period.
 READINGS = Statement(
     select(_asked.c.job, _readings.c.ts, _readings.c.kwh)
@@ -136,20 +133,20 @@ class ProcessConnection:
         return connection
 
     async def run(
-        self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, retry: bool
+        self,
+        work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
+        *,
+        retry_if: Callable[[], bool],
     ) -> T:
-        """``work`` on the connection; once more on a new connection if it broke and ``retry``."""
+        """``work`` on the connection; once more on a new connection if the connection broke (a
+        database restart) and ``retry_if()`` says doing it again is safe."""
         connection = await self.get()
         try:
             return await work(connection)
         except psycopg.OperationalError:
-            if not (retry and connection.broken):
+            if not (connection.broken and retry_if()):
                 raise
         return await work(await self.get())
-
-    @property
-    def broken(self) -> bool:
-        return self._connection is not None and self._connection.broken
 
     async def aclose(self) -> None:
         if self._connection is not None and self._loop is asyncio.get_running_loop():
@@ -168,7 +165,7 @@ class PgFeedReader:
             cursor = await connection.execute(FEED.sql, FEED.params(after=seq), prepare=True)
             return [(int(s), m, k) for s, m, k in await cursor.fetchall()]
 
-        return await self.connection.run(read, retry=True)  # a read: safe to repeat
+        return await self.connection.run(read, retry_if=lambda: True)  # a read: safe to repeat
 
 
 class PgRoundWriter:
@@ -178,9 +175,13 @@ class PgRoundWriter:
         self.connection = ProcessConnection(engine, autocommit=False)
 
     async def write(self, jobs: Sequence[Job]) -> list[list[Reading] | None]:
+        past_head = False  # from then on COMMIT may have gone out: not safe to do again
+
         async def transaction(
             connection: psycopg.AsyncConnection[Any],
         ) -> list[list[Reading] | None]:
+            nonlocal past_head
+            past_head = False
             async with connection.pipeline(), connection.transaction():
                 asked = _asked_rows(jobs)
                 readings = (
@@ -190,7 +191,7 @@ class PgRoundWriter:
                 )
                 head = await connection.execute(LOCK_HEAD.sql, LOCK_HEAD.params(), prepare=True)
                 row = await head.fetchone()  # a sync point: every result above has arrived
-                progress.append("past the head")  # from here on, COMMIT may go out
+                past_head = True
                 assert row is not None, "audit_head has its one row (migration 0004)"
                 fetched: list[list[Reading] | None] = [
                     [] if isinstance(job, ReadingsRelease) else None for job in jobs
@@ -210,16 +211,10 @@ class PgRoundWriter:
                     )
             return fetched  # the pipeline has synced: committed
 
-        progress: list[str] = []
-        try:
-            return await self.connection.run(transaction, retry=False)
-        except psycopg.OperationalError:
-            # Broken before the chain's head was read (a database restart): no COMMIT went out
-            # and nothing of the round committed, so it is done again on a new connection. A
-            # round that broke later may have committed: that failure goes to ``GroupReleases``.
-            if progress or not self.connection.broken:
-                raise
-        return await self.connection.run(transaction, retry=False)
+        # Broken before the chain's head was read: no COMMIT went out and nothing of the round
+        # committed, so it is done again on a new connection. A round that broke later may have
+        # committed: that failure goes to ``GroupReleases``.
+        return await self.connection.run(transaction, retry_if=lambda: not past_head)
 
     async def aclose(self) -> None:
         await self.connection.aclose()

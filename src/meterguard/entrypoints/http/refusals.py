@@ -47,7 +47,10 @@ def _channel(request: Request) -> str:
     return request.channel.value if isinstance(request, DataRequest) else "API"
 
 
-def _refusal(state: HubState, request: Request, decision: Decision, endpoint: str) -> AuditRecord:
+def refusal_record(
+    state: HubState, request: Request, decision: Decision, endpoint: str = ""
+) -> AuditRecord:
+    """The audit entry of a refused request (its legal basis is the decision's reasons)."""
     return audit_record(
         request,
         decision,
@@ -73,7 +76,7 @@ def after_decision(
 ) -> ApiError:
     """Audit a refused decision; the error to answer with (the decision in its body). For the
     routes that run in the thread pool; ``refused`` is the same for the event loop's routes."""
-    state.releases.record([_refusal(state, request, decision, endpoint)], at)
+    state.releases.record([refusal_record(state, request, decision, endpoint)], at)
     return _error(decision, at)
 
 
@@ -81,7 +84,7 @@ async def refused(
     state: HubState, request: Request, decision: Decision, at: int, endpoint: str = ""
 ) -> ApiError:
     """``after_decision`` for routes on the event loop: the entry joins the next group commit."""
-    await state.audited.record([_refusal(state, request, decision, endpoint)], at)
+    await state.audited.record([refusal_record(state, request, decision, endpoint)], at)
     return _error(decision, at)
 
 

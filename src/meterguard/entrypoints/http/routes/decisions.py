@@ -15,17 +15,17 @@ from meterguard.domain.time import format_instant
 from meterguard.entrypoints.http.auth import Caller, Hub
 from meterguard.entrypoints.http.errors import ERROR_RESPONSES, invalid
 from meterguard.entrypoints.http.json_body import JsonBody
-from meterguard.entrypoints.http.refusals import over_daily_limit, refuse_if_operator
-from meterguard.entrypoints.http.requests import (
-    asked_period,
-    engine_request,
-    meter_point_of,
+from meterguard.entrypoints.http.refusals import (
+    over_daily_limit,
+    refusal_record,
+    refuse_if_operator,
 )
+from meterguard.entrypoints.http.requests import engine_request
 from meterguard.entrypoints.http.state import HubState
 from meterguard.policy.decision import Decision, Outcome
-from meterguard.policy.requests import DataRequest, Request
+from meterguard.policy.requests import Request
 from meterguard.services.audit import AuditRecord
-from meterguard.services.releases import audit_record, decide_many, decide_now
+from meterguard.services.releases import decide_many, decide_now
 
 router = APIRouter(prefix="/v1", tags=["decisions"], responses=ERROR_RESPONSES)
 
@@ -76,15 +76,7 @@ def _refusals(
     state: HubState, pairs: list[tuple[Request, Decision]], endpoint: str
 ) -> list[AuditRecord]:
     return [
-        audit_record(
-            request,
-            decision,
-            channel=request.channel.value if isinstance(request, DataRequest) else "API",
-            action=request.item if isinstance(request, DataRequest) else request.action,
-            mpxn=meter_point_of(state, request.subject),
-            asked=asked_period(request),
-            detail={"endpoint": endpoint},
-        )
+        refusal_record(state, request, decision, endpoint)
         for request, decision in pairs
         if decision.outcome is Outcome.DENY
     ]
