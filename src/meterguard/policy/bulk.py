@@ -16,6 +16,7 @@ to the supplier entitled to it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -78,10 +79,15 @@ class BulkPlan:
         return self.denied is None
 
     def periods_by_meter(self) -> dict[str, list[Period]]:
-        released: dict[str, list[Period]] = {}
-        for window in self.windows:
-            released.setdefault(window.mpxn, []).append(Period(window.start, window.end))
-        return released
+        return periods_by_meter(self.windows)
+
+
+def periods_by_meter(windows: Sequence[Window]) -> dict[str, list[Period]]:
+    """Each meter point's periods among ``windows``, in their order."""
+    released: dict[str, list[Period]] = {}
+    for window in windows:
+        released.setdefault(window.mpxn, []).append(Period(window.start, window.end))
+    return released
 
 
 def plan_extract(facts: Snapshot, request: BulkRequest) -> BulkPlan:

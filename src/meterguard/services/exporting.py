@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from meterguard.domain.catalogue import Channel
 from meterguard.domain.period import Period, PeriodSet
-from meterguard.policy.bulk import BulkPlan, Window
+from meterguard.policy.bulk import BulkPlan, Window, periods_by_meter
 from meterguard.policy.decision import Code
 from meterguard.services.audit import AuditLog, AuditRecord, with_released
 
@@ -147,10 +147,7 @@ def tag_all(
             "windows_sha256": windows_digest(windows),
         },
     )
-    by_meter: dict[str, list[Period]] = {}
-    for window in windows:
-        by_meter.setdefault(window.mpxn, []).append(Period(window.start, window.end))
-    record = with_released(record, by_meter)
+    record = with_released(record, periods_by_meter(windows))
     return _audit_then_publish(record, output, audit, now, rows, windows)
 
 
