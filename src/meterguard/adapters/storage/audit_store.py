@@ -225,25 +225,29 @@ class SqlAuditLog:
         return int(seq), str(digest)
 
     def verify(self) -> ChainReport:
-        """Walk the whole chain in seq order, in batches, and name the first broken entry."""
+        """Walk the whole chain in seq order, in batches, and name the first broken entry; then
+        the meter points listed beside bulk entries against the digests the walk collected."""
+        listed: dict[int, str] = {}  # seq -> the released digest its entry holds
+
+        def stored() -> Iterator[tuple[dict[str, Any], str]]:
+            for fields, digest in self._stored(connection):
+                if RELEASED_DIGEST in fields["detail"]:
+                    listed[fields["seq"]] = fields["detail"][RELEASED_DIGEST]
+                yield fields, digest
+
         with self.engine.connect() as connection:
             head = connection.execute(
                 select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)
             ).one()
-            report = verify_chain(self._stored(connection), (int(head[0]), str(head[1])))
+            report = verify_chain(stored(), (int(head[0]), str(head[1])))
             if report.ok:
-                report = self._verify_released(connection, report)
+                report = self._verify_released(connection, report, listed)
         return report
 
-    def _verify_released(self, connection: Connection, report: ChainReport) -> ChainReport:
-        """The meter points listed beside each bulk entry against the digest the entry holds."""
-        expected: dict[int, str] = {}
-        for seq, detail in connection.execute(
-            select(_log.c.seq, _log.c.detail).where(_log.c.detail.contains(RELEASED_DIGEST))
-        ):
-            digest = json.loads(detail).get(RELEASED_DIGEST)
-            if digest is not None:
-                expected[int(seq)] = digest
+    def _verify_released(
+        self, connection: Connection, report: ChainReport, expected: dict[int, str]
+    ) -> ChainReport:
+        """The rows of ``audit_released`` against the digest each bulk entry holds."""
         rows = connection.execute(  # streamed: an extract may list a million meter points
             select(_released.c.seq, _released.c.mpxn, _released.c.periods)
             .order_by(_released.c.seq, _released.c.mpxn)
